@@ -1,0 +1,27 @@
+// The Express app factory: testable without listening. Each job adds its routes module here.
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { ApiDeps } from './deps';
+import { errorHandler, notFound } from './errors';
+import { openApiDocument } from './openapi';
+import { codecRoutes } from './routes/codec';
+import { docsRoutes } from './routes/docs';
+import { healthRoutes } from './routes/health';
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(express.json({ limit: deps.config.API_BODY_LIMIT }));
+  app.use(express.urlencoded({ extended: false, limit: deps.config.API_BODY_LIMIT }));
+  app.use(healthRoutes(deps));
+  // Before helmet: the Web UI calls the codec cross-origin, which helmet's CORP header would forbid.
+  app.use(codecRoutes(deps));
+  app.use(helmet());
+  app.use(docsRoutes(() => openApiDocument(deps.config.FERRY_PUBLIC_URL)));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

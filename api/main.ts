@@ -1,0 +1,37 @@
+// The API process: reads the environment, connects lazily to Temporal (so /healthz answers at once),
+// listens, and shuts down gracefully on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from '../lib/config';
+import { createPool } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createLazyClient } from '../lib/temporal';
+import { createApp } from './app';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'ferry-api' });
+  const temporal = createLazyClient(config);
+  const pool = config.DATABASE_URL ? createPool(config.DATABASE_URL, { max: 4 }) : undefined;
+  const app = createApp({ config, temporal, pool, logger });
+  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'Ferry API listening'));
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close(async () => {
+      await pool?.end();
+      await temporal.connection.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

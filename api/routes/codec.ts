@@ -1,0 +1,83 @@
+// The codec endpoint of the Temporal Web UI (`--ui-codec-endpoint`): the UI posts encrypted payloads
+// here and shows operators the decoded values. Guarded by a bearer token (FERRY_CODEC_TOKEN); without
+// one configured, only loopback callers (a local dev UI) are served.
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import type { Payload } from '@temporalio/common';
+import { AesGcmCodec } from '../../lib/codec';
+import type { ApiDeps } from '../deps';
+import { HttpError, parseOr400 } from '../errors';
+import { errorResponses, registry, z } from '../openapi';
+
+const JsonPayload = z.object({
+  metadata: z.record(z.string(), z.string()).optional(),
+  data: z.string().optional(),
+});
+const CodecBody = registry.register('CodecPayloads', z.object({ payloads: z.array(JsonPayload) }));
+
+for (const op of ['encode', 'decode'] as const) {
+  registry.registerPath({
+    method: 'post',
+    path: `/codec/${op}`,
+    summary: `Temporal Web UI codec endpoint: ${op} payloads`,
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/json': { schema: CodecBody } } } },
+    responses: {
+      200: { description: `${op}d payloads`, content: { 'application/json': { schema: CodecBody } } },
+      401: errorResponses[400],
+    },
+  });
+}
+
+const fromJson = (p: z.infer<typeof JsonPayload>): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+const toJson = (p: Payload) => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+const isLoopback = (ip: string | undefined) => !!ip && /^(127\.|::1$|::ffff:127\.)/.test(ip);
+
+function authorize(token: string | undefined): RequestHandler {
+  return (req, _res, next) => {
+    if (!token) {
+      if (isLoopback(req.socket.remoteAddress)) return next();
+      return next(new HttpError(401, 'unauthorized', 'Codec endpoint: set FERRY_CODEC_TOKEN to allow remote callers'));
+    }
+    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+    const want = Buffer.from(token);
+    if (given.length === want.length && timingSafeEqual(given, want)) return next();
+    next(new HttpError(401, 'unauthorized', 'Missing or wrong bearer token'));
+  };
+}
+
+export function codecRoutes(deps: ApiDeps): Router {
+  const codec = new AesGcmCodec(deps.config.encryptionKeys);
+  const origins = deps.config.FERRY_CODEC_CORS_ORIGINS.split(',').map((o) => o.trim());
+  const router = Router();
+  // The Web UI calls from its own origin with custom headers, so it preflights.
+  router.use('/codec', (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && (origins.includes(origin) || origins.includes('*'))) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Namespace');
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+    }
+    if (req.method === 'OPTIONS') return void res.sendStatus(204);
+    next();
+  });
+  router.post('/codec/:op', authorize(deps.config.FERRY_CODEC_TOKEN), async (req, res) => {
+    const op = req.params.op;
+    if (op !== 'encode' && op !== 'decode') throw new HttpError(404, 'not_found', `No codec operation ${op}`);
+    const { payloads } = parseOr400(CodecBody, req.body);
+    const out = await codec[op](payloads.map(fromJson));
+    res.json({ payloads: out.map(toJson) });
+  });
+  return router;
+}

@@ -1,0 +1,69 @@
+// AES-256-GCM payload codec: every payload Ferry hands to Temporal (workflow arguments, activity
+// inputs and results, queries) is encrypted before it leaves the process, so tokens never rest in
+// plaintext in Temporal's history. The key id travels in the payload metadata so keys can rotate:
+// the first key encrypts, every configured key can decrypt.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { METADATA_ENCODING_KEY, ValueError } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const KEY_ID_METADATA = 'encryption-key-id';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const fromUtf8 = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** A short, non-secret fingerprint of a key: lets a decoder pick the right key without trying all. */
+export function keyId(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+export class AesGcmCodec implements PayloadCodec {
+  private readonly keys: Map<string, Buffer>;
+  private readonly activeId: string;
+
+  constructor(keys: Buffer[]) {
+    if (!keys.length || keys.some((k) => k.length !== 32)) throw new ValueError('AesGcmCodec needs 32-byte keys');
+    this.keys = new Map(keys.map((k) => [keyId(k), k]));
+    this.activeId = keyId(keys[0]!);
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    const key = this.keys.get(this.activeId)!;
+    return payloads.map((payload) => {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      return {
+        metadata: { [METADATA_ENCODING_KEY]: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(this.activeId) },
+        data,
+      };
+    });
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
+      if (!encoding || fromUtf8(encoding) !== ENCRYPTED_ENCODING) return payload;
+      const id = payload.metadata?.[KEY_ID_METADATA];
+      const key = id && this.keys.get(fromUtf8(id));
+      if (!key) throw new ValueError(`No key for encrypted payload (key id ${id ? fromUtf8(id) : 'missing'})`);
+      const data = Buffer.from(payload.data ?? new Uint8Array());
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+      return temporal.api.common.v1.Payload.decode(plain);
+    });
+  }
+}
+
+/** The data converter every Ferry client and worker uses. */
+export function ferryDataConverter(keys: Buffer[]) {
+  return { payloadCodecs: [new AesGcmCodec(keys)] };
+}

@@ -1,0 +1,169 @@
+// The one place Ferry reads its environment. Every variable is named, defaulted and validated here;
+// a bad environment fails at start with one message that lists every problem (see ConfigError).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const url = (def?: string) => (def === undefined ? z.url() : z.url().default(def));
+const optionalString = z.string().min(1).optional();
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const flag = z
+  .enum(['0', '1', 'true', 'false', ''])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
+const hostList = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    );
+const base64Key = z
+  .string()
+  .refine(
+    (v) => Buffer.from(v, 'base64').length === 32,
+    'must be base64 of exactly 32 bytes (openssl rand -base64 32)',
+  );
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FERRY_DATA_DIR: z.string().default('./.data'),
+
+  // Temporal
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('ferry'),
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_UI_URL: url('http://localhost:8233'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(32, 1),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(16, 1),
+  WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0),
+  WORKER_HEALTH_PORT: int(9464, 0),
+
+  // Payload encryption and the Web UI's codec endpoint
+  FERRY_ENCRYPTION_KEY: base64Key.optional(),
+  FERRY_DECRYPTION_KEYS: z.string().optional(),
+  FERRY_CODEC_TOKEN: optionalString,
+  FERRY_CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
+
+  // API
+  PORT: int(3000, 0),
+  FERRY_PUBLIC_URL: url('http://localhost:3000'),
+  API_BODY_LIMIT: z.string().default('100kb'),
+  DATABASE_URL: z.string().min(1).optional(),
+
+  // Google (OAuth for Drive, Drive, Sheets)
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  GOOGLE_AUTH_URL: url('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: url('https://oauth2.googleapis.com/token'),
+  GOOGLE_API_URL: url('https://www.googleapis.com'),
+  GOOGLE_SHEETS_API_URL: url('https://sheets.googleapis.com'),
+
+  // Yandex (OAuth, Disk)
+  YANDEX_CLIENT_ID: optionalString,
+  YANDEX_CLIENT_SECRET: optionalString,
+  YANDEX_OAUTH_URL: url('https://oauth.yandex.ru'),
+  YANDEX_DISK_API_URL: url('https://cloud-api.yandex.net/v1/disk'),
+
+  // Copy engine
+  COPY_CONCURRENCY: int(8, 1),
+  COPY_MAX_ATTEMPTS: int(5, 1),
+  DRIVE_RESUMABLE_CUTOFF: int(8 * 1024 * 1024, 0),
+  DRIVE_CHUNK_SIZE: int(8 * 1024 * 1024, 256 * 1024),
+
+  // Sources
+  VK_API_URL: url('https://api.vk.com/method'),
+  GALLERY_API_URL: url('https://app.litegallery.io'),
+  GALLERY_ALLOWED_HOSTS: hostList('arch-d.lite.gallery,arch.litegallery.io,app.litegallery.io,t.litegallery.io'),
+  GALLERY_FILE_HOSTS: hostList('up-d.lite.gallery'),
+  REDIRECT_ALLOWED_HOSTS: hostList('app.litegallery.io,t.litegallery.io,testerlite.lite.gallery'),
+  FERRY_ALLOW_PRIVATE_NETWORK: flag,
+
+  // Daily ETL
+  ITRESUME_API_URL: url('https://b2b.itresume.ru/api/statistics'),
+  ITRESUME_CLIENT: optionalString,
+  ITRESUME_CLIENT_KEY: optionalString,
+  SMTP_URL: optionalString,
+  MAIL_FROM: optionalString,
+  MAIL_TO: optionalString,
+  GOOGLE_SERVICE_ACCOUNT_JSON: optionalString,
+  SHEETS_SPREADSHEET_ID: optionalString,
+  SHEETS_RANGE: z.string().default('Daily!A:D'),
+  LOG_DIR: z.string().default('./logs'),
+  LOG_RETENTION_DAYS: int(3, 1),
+  ETL_SCHEDULE_CRON: z.string().default('0 3 * * *'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type Config = Env & {
+  /** Active encryption key first, then keys kept only to decrypt older payloads. */
+  encryptionKeys: Buffer[];
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty string means "unset" for our purposes: compose files and .env templates leave blanks.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  const cfg = parsed.data;
+  const problems: string[] = [];
+  if (cfg.NODE_ENV === 'production' && !cfg.FERRY_ENCRYPTION_KEY) {
+    problems.push('FERRY_ENCRYPTION_KEY: required in production (base64 of 32 bytes)');
+  }
+  if (Boolean(cfg.TEMPORAL_TLS_CERT) !== Boolean(cfg.TEMPORAL_TLS_KEY)) {
+    problems.push('TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: set both or neither');
+  }
+  const oldKeys = (cfg.FERRY_DECRYPTION_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  oldKeys.forEach((k, i) => {
+    if (Buffer.from(k, 'base64').length !== 32)
+      problems.push(`FERRY_DECRYPTION_KEYS[${i}]: must be base64 of 32 bytes`);
+  });
+  if (problems.length) throw new ConfigError(problems);
+  const active = cfg.FERRY_ENCRYPTION_KEY
+    ? Buffer.from(cfg.FERRY_ENCRYPTION_KEY, 'base64')
+    : devKey(cfg.FERRY_DATA_DIR);
+  return { ...cfg, encryptionKeys: [active, ...oldKeys.map((k) => Buffer.from(k, 'base64'))] };
+}
+
+/** Outside production a missing key is generated once and kept under the data dir, so restarts can decrypt. */
+function devKey(dataDir: string): Buffer {
+  const file = join(resolve(dataDir), 'encryption.key');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600 });
+  return key;
+}
+
+/** For features that need optional variables: fails with the same one-message shape, naming what is missing. */
+export function requireVars<K extends keyof Env>(
+  cfg: Env,
+  names: K[],
+  feature: string,
+): { [P in K]-?: NonNullable<Env[P]> } {
+  const missing = names.filter((n) => cfg[n] === undefined || cfg[n] === '');
+  if (missing.length) throw new ConfigError(missing.map((n) => `${String(n)}: required for ${feature}`));
+  return Object.fromEntries(names.map((n) => [n, cfg[n]])) as { [P in K]-?: NonNullable<Env[P]> };
+}

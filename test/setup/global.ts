@@ -1,0 +1,76 @@
+// Global test setup: ONE real Temporal dev server and ONE real PostgreSQL for the whole run, and the
+// workflow bundle built once. Test files get their addresses through vitest's provide/inject.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
+import { freePort } from '../../lib/ports';
+import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
+import { findTemporalCli } from '../../lib/temporal-cli';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+    encryptionKey: string;
+    temporalCliPath: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const cli = findTemporalCli();
+  const port = await freePort();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      ip: '127.0.0.1',
+      port,
+      ui: false,
+      searchAttributes: FERRY_SEARCH_ATTRIBUTES,
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+
+  let databaseUrl = process.env.DATABASE_URL;
+  let stopDb = async () => {};
+  if (!databaseUrl) {
+    // /tmp is world-writable, so the postgres user (as root) can own its data dir there.
+    const base = mkdtempSync(join(tmpdir(), 'ferry-test-pg-'));
+    const db = await startEmbeddedPostgres({
+      dataDir: join(base, 'data'),
+      port: await freePort(),
+      database: 'ferry_test',
+    });
+    databaseUrl = db.url;
+    stopDb = async () => {
+      await db.stop();
+      rmSync(base, { recursive: true, force: true });
+    };
+  }
+
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: resolve('test/fixtures/workflows.ts'),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  const bundleDir = resolve('.data/test');
+  mkdirSync(bundleDir, { recursive: true });
+  const workflowBundlePath = join(bundleDir, `workflow-bundle-${process.pid}.js`);
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', `127.0.0.1:${port}`);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('encryptionKey', randomBytes(32).toString('base64'));
+  project.provide('temporalCliPath', cli);
+
+  return async () => {
+    await env.teardown();
+    await stopDb();
+    rmSync(workflowBundlePath, { force: true });
+  };
+}

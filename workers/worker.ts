@@ -1,0 +1,32 @@
+// Builds the Ferry worker: all workflows and activities of one task queue, the shared encrypted data
+// converter, and concurrency limits from the environment.
+import { fileURLToPath } from 'node:url';
+import type { NativeConnection} from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from '../lib/config';
+import { ferryDataConverter } from '../lib/codec';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export async function createFerryWorker(options: {
+  config: Config;
+  connection: NativeConnection;
+  activities: object;
+  taskQueue?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}): Promise<Worker> {
+  const { config } = options;
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: options.activities,
+    dataConverter: ferryDataConverter(config.encryptionKeys),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // On SIGTERM in-flight activities get this long to finish; the rest are handed back to Temporal
+    // (they time out on heartbeat and are retried by another worker, resuming from their details).
+    shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+  });
+}
