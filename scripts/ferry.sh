@@ -33,6 +33,9 @@ ensure_deps() {
   local stamp="node_modules/.ferry-lock.sha" want
   want=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  exec 9>/tmp/ferry-npm.lock
+  flock 9
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   say "installing dependencies (npm ci)"
   # npm ci refuses the lock file when the registry here lacks optional platform packages (e.g. the
   # darwin/win32 builds of @swc/core); npm install from the same lock, without rewriting it, is the fallback.

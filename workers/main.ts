@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { migrate } from '../lib/migrate';
 import { createWorkerConnection } from '../lib/temporal';
 import { createActivities } from '../activities';
 import { installRuntime } from './runtime';
@@ -11,6 +12,7 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'ferry-worker' });
   installRuntime(logger);
+  if (config.DATABASE_URL) await migrate(config.DATABASE_URL, (msg) => logger.debug(msg));
   const pool = config.DATABASE_URL ? createPool(config.DATABASE_URL) : undefined;
   const connection = await createWorkerConnection(config);
   const worker = await createFerryWorker({

@@ -8,6 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
+import { migrate } from '../../lib/migrate';
 import { freePort } from '../../lib/ports';
 import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { findTemporalCli } from '../../lib/temporal-cli';
@@ -52,6 +53,9 @@ export default async function setup(project: TestProject) {
       rmSync(base, { recursive: true, force: true });
     };
   }
+
+  // Once for the run: test files then share the schema instead of racing to create it.
+  await migrate(databaseUrl);
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: resolve('test/fixtures/workflows.ts'),
