@@ -1,0 +1,68 @@
+// The one small interface every cloud implements (rclone's `Fs`, in Ferry's size). The copy engine
+// (activities/copy/) talks only to this; Google Drive and Yandex Disk live behind it.
+import type { Readable } from 'node:stream';
+import type { CloudKind, CopyPlanItem } from '../../lib/copy-plan';
+
+/** A folder at the destination: an id (Drive) or a path (Yandex), opaque to the engine. */
+export interface FolderRef {
+  id: string;
+  path: string;
+}
+
+export interface RemoteFile {
+  id: string;
+  /** Human-readable path under the destination root, for reports. */
+  path: string;
+  name: string;
+  size: number;
+  md5?: string;
+  /** The source key Ferry tagged the file with (Drive appProperties / Yandex custom_properties). */
+  sourceKey?: string;
+}
+
+/** Resumable-upload state kept in the activity's heartbeat details: JSON-serialisable. */
+export interface UploadCheckpoint {
+  /** Drive: the resumable session URI. */
+  sessionUri?: string;
+  /** Bytes the destination has confirmed. */
+  confirmedOffset: number;
+  total: number;
+}
+
+export interface UploadRequest {
+  folder: FolderRef;
+  name: string;
+  item: CopyPlanItem;
+  /** Exact size when known (plan or source Content-Length). */
+  size?: number;
+  /** Opens the source at `offset` (HTTP Range when offset > 0); the stream yields bytes from there. */
+  open(offset: number): Promise<Readable>;
+  /** From a previous attempt's heartbeat: resume instead of starting over when the destination allows. */
+  checkpoint?: UploadCheckpoint;
+  /** Called as the destination confirms bytes; the engine heartbeats it. */
+  onCheckpoint?(checkpoint: UploadCheckpoint): void;
+  /** Tags to store with the file so a later run recognises it (source key, size, md5). */
+  tags: { sourceKey: string; size: number; md5: string };
+  /** The md5 of the bytes, known only after the stream ended: adapters that tag after upload read it here. */
+  finalMd5?: () => string | undefined;
+  signal?: AbortSignal;
+}
+
+export interface Destination {
+  readonly cloud: CloudKind;
+  /** Creates every missing level of `relDir` under the root ('' is the root itself). Idempotent. */
+  ensureFolder(relDir: string): Promise<FolderRef>;
+  /**
+   * What is at `name` in `folder` for this item: a file already tagged with the item's key (a previous
+   * run or attempt), and a free name to use (the wanted name, or a suffixed one when a different file
+   * holds it: never overwrite silently).
+   */
+  probe(folder: FolderRef, name: string, item: CopyPlanItem): Promise<{ existing?: RemoteFile; freeName: string }>;
+  /** Streams the bytes up; resumes from `checkpoint` when possible. Returns the stored file's metadata. */
+  upload(req: UploadRequest): Promise<RemoteFile>;
+  /** Optional: the cloud fetches `item.sourceUrl` itself (Yandex upload from URL). */
+  uploadFromUrl?(req: { folder: FolderRef; name: string; item: CopyPlanItem; signal?: AbortSignal }): Promise<RemoteFile>;
+  /** Fresh metadata (size/md5 as the cloud reports them), undefined when gone. */
+  stat(file: RemoteFile): Promise<RemoteFile | undefined>;
+  remove(file: RemoteFile): Promise<void>;
+}
