@@ -30,7 +30,16 @@ export interface PlanRef {
 export type CloudKind = 'google_drive' | 'yadisk';
 
 export type DestinationCredentials =
-  | { cloud: 'google_drive'; refreshToken?: string; accessToken?: string; expiresAt?: number }
+  // clientId/clientSecret: set when the refresh token belongs to another OAuth client than the server's
+  // (the CLI's installed-app flow); otherwise GOOGLE_CLIENT_ID/SECRET refresh it.
+  | {
+      cloud: 'google_drive';
+      refreshToken?: string;
+      accessToken?: string;
+      expiresAt?: number;
+      clientId?: string;
+      clientSecret?: string;
+    }
   | { cloud: 'yadisk'; token: string; refreshToken?: string };
 
 export interface DestinationSpec {
