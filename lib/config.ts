@@ -87,6 +87,14 @@ export const envSchema = z.object({
   GALLERY_FILE_HOSTS: hostList('up-d.lite.gallery'),
   REDIRECT_ALLOWED_HOSTS: hostList('app.litegallery.io,t.litegallery.io,testerlite.lite.gallery'),
   FERRY_ALLOW_PRIVATE_NETWORK: flag,
+  // Gallery archive (cloud_archive): how long a consent link stays valid, the done-callback retry
+  // policy (retried until it succeeds: backoff from INITIAL, capped at MAX, for up to HOURS), limits.
+  CLOUD_ARCHIVE_AUTH_TIMEOUT_SECONDS: int(900, 1),
+  CLOUD_ARCHIVE_RATE_LIMIT_PER_MINUTE: int(30, 1),
+  GALLERY_DONE_RETRY_INITIAL_SECONDS: int(30, 1),
+  GALLERY_DONE_RETRY_MAX_SECONDS: int(900, 1),
+  GALLERY_DONE_RETRY_HOURS: int(72, 1),
+  GALLERY_LISTING_MAX_BYTES: int(64 * 1024 * 1024, 1024),
 
   // Daily ETL
   ITRESUME_API_URL: url('https://b2b.itresume.ru/api/statistics'),
