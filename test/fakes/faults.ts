@@ -1,0 +1,128 @@
+// Fault injection and request logging shared by the cloud fakes (Google OAuth, Drive, Yandex Disk).
+// A test says which requests should misbehave and how; each fake renders the fault in its own
+// provider's dialect (Google's error JSON, Yandex's {message, description, error}).
+import type { IncomingMessage } from 'node:http';
+
+export type Fault =
+  /** Answer with this HTTP status and the provider's error JSON; `reason` picks the provider's error code. */
+  | { kind: 'status'; status: number; reason?: string; message?: string; retryAfter?: number }
+  /** Destroy the socket after reading `afterBytes` bytes of the request body (0: before answering anything). */
+  | { kind: 'drop'; afterBytes?: number }
+  /** Wait `ms` before handling the request (slow link, slow backend). */
+  | { kind: 'delay'; ms: number }
+  /** Store the upload with one byte flipped at `offset` of this request's body (default 0). */
+  | { kind: 'corrupt'; offset?: number }
+  /** The upload session (Drive) / upload link (Yandex) this request uses has expired: 404. */
+  | { kind: 'expireSession' };
+
+export interface FaultRule {
+  /** Only requests with this method count (case-insensitive). */
+  method?: string;
+  /** Only requests whose path (without query) contains this string or matches this RegExp. */
+  path?: string | RegExp;
+  /** Any other condition (query parameters, headers). */
+  when?: (req: IncomingMessage, url: URL) => boolean;
+  /** Fire on the Nth matching request (1-based; default 1)… */
+  nth?: number;
+  /** …and on this many matching requests from there (default 1; Infinity = every one). */
+  times?: number;
+  /** Instead of nth/times: fire on each matching request with this probability (seeded, repeatable). */
+  probability?: number;
+  fault: Fault;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status?: number;
+  /** Request-body bytes the fake read. */
+  bytesIn: number;
+  /** The fault that fired on this request, if any. */
+  fault?: Fault['kind'];
+  at: number;
+}
+
+interface ActiveRule extends FaultRule {
+  id: number;
+  seen: number;
+  fired: number;
+}
+
+/** A seeded PRNG (mulberry32) so that probabilistic faults repeat from run to run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  private rules: ActiveRule[] = [];
+  private nextId = 1;
+  private random: () => number;
+  /** Every request the fake received, in order. */
+  readonly log: LoggedRequest[] = [];
+
+  constructor(seed = 42) {
+    this.random = rng(seed);
+  }
+
+  /** Adds a rule; returns its id for `remove`. */
+  add(rule: FaultRule): number {
+    const id = this.nextId++;
+    this.rules.push({ ...rule, id, seen: 0, fired: 0 });
+    return id;
+  }
+
+  remove(id: number): void {
+    this.rules = this.rules.filter((r) => r.id !== id);
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** How many times the rule fired so far. */
+  firedCount(id: number): number {
+    return this.rules.find((r) => r.id === id)?.fired ?? 0;
+  }
+
+  /** The faults that fire for this request (a delay can combine with another fault). */
+  pick(req: IncomingMessage, url: URL): Fault[] {
+    const out: Fault[] = [];
+    for (const rule of this.rules) {
+      if (!matches(rule, req, url)) continue;
+      rule.seen++;
+      let fire: boolean;
+      if (rule.probability !== undefined) fire = this.random() < rule.probability;
+      else {
+        const nth = rule.nth ?? 1;
+        const times = rule.times ?? 1;
+        fire = rule.seen >= nth && rule.seen < nth + times;
+      }
+      if (fire) {
+        rule.fired++;
+        out.push(rule.fault);
+      }
+    }
+    return out;
+  }
+
+  record(entry: LoggedRequest): LoggedRequest {
+    this.log.push(entry);
+    return entry;
+  }
+}
+
+function matches(rule: FaultRule, req: IncomingMessage, url: URL): boolean {
+  if (rule.method && rule.method.toUpperCase() !== req.method) return false;
+  if (typeof rule.path === 'string' && !url.pathname.includes(rule.path)) return false;
+  if (rule.path instanceof RegExp && !rule.path.test(url.pathname)) return false;
+  if (rule.when && !rule.when(req, url)) return false;
+  return true;
+}

@@ -1,0 +1,190 @@
+// A stand-in for oauth.yandex.ru: /authorize (consent redirect with force_confirm, PKCE S256) and /token
+// (authorization_code | refresh_token). The Yandex Disk fake asks `validToken()` about `OAuth <token>`.
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultInjector } from './faults';
+import { listen, queryObject, readForm, sendJson, sleep, underBase } from './http-kit';
+
+export interface YandexOAuthOptions {
+  port?: number;
+  basePath?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** The callback registered for the app; /authorize without redirect_uri uses it. */
+  redirectUris?: string[];
+  accessTokenTtlSeconds?: number;
+}
+
+interface CodeGrant {
+  redirectUri?: string;
+  challenge: string;
+  used: boolean;
+  expiresAt: number;
+}
+
+const token = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
+
+export async function startYandexOAuthFake(options: YandexOAuthOptions = {}) {
+  const base = options.basePath ?? '';
+  const clientId = options.clientId ?? 'ferry-yandex-client';
+  const clientSecret = options.clientSecret ?? 'ferry-yandex-secret';
+  const redirectUris = [...(options.redirectUris ?? [])];
+  const ttl = options.accessTokenTtlSeconds ?? 31_536_000;
+  const codes = new Map<string, CodeGrant>();
+  const access = new Map<string, { expiresAt: number; refreshToken?: string }>();
+  const refresh = new Map<string, { revoked: boolean }>();
+  const faults = new FaultInjector();
+  const authRequests: Record<string, string>[] = [];
+  let consent: 'allow' | 'deny' = 'allow';
+
+  const mint = () => {
+    const refreshToken = token('1:fake:');
+    refresh.set(refreshToken, { revoked: false });
+    const accessToken = token('y0_fake');
+    access.set(accessToken, { expiresAt: Date.now() + ttl * 1000, refreshToken });
+    return { accessToken, refreshToken };
+  };
+
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const entry = faults.record({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: queryObject(url),
+      bytesIn: 0,
+      at: Date.now(),
+    });
+    const path = underBase(url.pathname, base);
+    for (const f of faults.pick(req, url)) {
+      entry.fault = f.kind;
+      if (f.kind === 'delay') await sleep(f.ms);
+      else if (f.kind === 'drop') return void req.socket.destroy();
+      else if (f.kind === 'status') {
+        entry.status = f.status;
+        return sendJson(res, f.status, {
+          error: f.reason ?? 'server_error',
+          error_description: f.message ?? 'Fault injected',
+        });
+      }
+    }
+    const reply = (status: number, body: unknown) => {
+      entry.status = status;
+      sendJson(res, status, body);
+    };
+
+    if (req.method === 'GET' && path === '/authorize') {
+      const q = queryObject(url);
+      authRequests.push(q);
+      if (q.client_id !== clientId) return textPage(res, 400, 'invalid_client: unknown client_id');
+      const redirect = q.redirect_uri ?? redirectUris[0];
+      if (!redirect || (q.redirect_uri && !redirectUris.includes(q.redirect_uri)))
+        return textPage(res, 400, 'redirect_uri does not match the Callback URL of the app');
+      const back = (params: Record<string, string>) => {
+        const to = new URL(redirect);
+        for (const [k, v] of Object.entries(params)) to.searchParams.set(k, v);
+        if (q.state !== undefined) to.searchParams.set('state', q.state);
+        entry.status = 302;
+        res.writeHead(302, { location: to.toString() }).end();
+      };
+      if (q.response_type !== 'code') return back({ error: 'unsupported_response_type' });
+      if (q.code_challenge && (q.code_challenge_method ?? 'plain') !== 'S256')
+        return back({ error: 'invalid_request', error_description: 'code_challenge_method must be S256' });
+      if (consent === 'deny') return back({ error: 'access_denied', error_description: 'User denied access' });
+      const code = String(1_000_000 + Math.floor(Math.random() * 8_999_999));
+      codes.set(code, {
+        redirectUri: q.redirect_uri,
+        challenge: q.code_challenge ?? '',
+        used: false,
+        expiresAt: Date.now() + 600_000,
+      });
+      return back({ code });
+    }
+
+    if (req.method === 'POST' && path === '/token') {
+      const form = await readForm(req);
+      let id = form.get('client_id');
+      let secret = form.get('client_secret');
+      const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+      if (basic?.[1]) [id, secret] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
+      if (id !== clientId) return reply(400, { error: 'invalid_client', error_description: 'Client not found' });
+      const grantType = form.get('grant_type');
+      if (grantType === 'authorization_code') {
+        const grant = codes.get(form.get('code') ?? '');
+        if (!grant || grant.used || grant.expiresAt < Date.now())
+          return reply(400, { error: 'invalid_grant', error_description: 'Code has expired' });
+        if (grant.challenge) {
+          const verifier = form.get('code_verifier') ?? '';
+          if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge)
+            return reply(400, { error: 'invalid_grant', error_description: 'Code verifier is not valid' });
+        } else if (secret !== clientSecret) {
+          return reply(400, { error: 'invalid_client', error_description: 'Wrong client secret' });
+        }
+        grant.used = true;
+        const t = mint();
+        return reply(200, {
+          token_type: 'bearer',
+          access_token: t.accessToken,
+          expires_in: ttl,
+          refresh_token: t.refreshToken,
+        });
+      }
+      if (grantType === 'refresh_token') {
+        if (secret !== clientSecret)
+          return reply(400, { error: 'invalid_client', error_description: 'Wrong client secret' });
+        const rt = form.get('refresh_token') ?? '';
+        const r = refresh.get(rt);
+        if (!r || r.revoked) return reply(400, { error: 'invalid_grant', error_description: 'Token has been revoked' });
+        const accessToken = token('y0_fake');
+        access.set(accessToken, { expiresAt: Date.now() + ttl * 1000, refreshToken: rt });
+        return reply(200, { token_type: 'bearer', access_token: accessToken, expires_in: ttl, refresh_token: rt });
+      }
+      return reply(400, {
+        error: 'unsupported_grant_type',
+        error_description: `grant_type ${grantType ?? ''} is not supported`,
+      });
+    }
+
+    return reply(404, { error: 'not_found', error_description: `No route ${req.method} ${url.pathname}` });
+  };
+
+  const server = await listen(handler, options.port ?? 0);
+  const root = `${server.url}${base}`;
+  return {
+    /** YANDEX_OAUTH_URL */
+    url: root,
+    clientId,
+    clientSecret,
+    faults,
+    authRequests,
+    close: () => server.close(),
+    validToken(accessToken: string): boolean {
+      const g = access.get(accessToken);
+      return Boolean(g && g.expiresAt > Date.now());
+    },
+    addRedirectUri(uri: string): void {
+      redirectUris.push(uri);
+    },
+    setConsent(answer: 'allow' | 'deny'): void {
+      consent = answer;
+    },
+    /** A token pair as if the user had consented (or pasted a Polygon token). */
+    issueTokens() {
+      return mint();
+    },
+    /** Kills the access token (and, for a refresh token, every access token minted from it). */
+    revoke(t: string): void {
+      const r = refresh.get(t);
+      if (r) {
+        r.revoked = true;
+        for (const [k, v] of access) if (v.refreshToken === t) access.delete(k);
+      }
+      access.delete(t);
+    },
+  };
+}
+
+export type YandexOAuthFake = Awaited<ReturnType<typeof startYandexOAuthFake>>;
+
+function textPage(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><p>${text}</p>`);
+}
