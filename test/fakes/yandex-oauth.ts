@@ -102,8 +102,8 @@ export async function startYandexOAuthFake(options: YandexOAuthOptions = {}) {
 
     if (req.method === 'POST' && path === '/token') {
       const form = await readForm(req);
-      let id = form.get('client_id');
-      let secret = form.get('client_secret');
+      let id = form.get('client_id') ?? undefined;
+      let secret = form.get('client_secret') ?? undefined;
       const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
       if (basic?.[1]) [id, secret] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
       if (id !== clientId) return reply(400, { error: 'invalid_client', error_description: 'Client not found' });
