@@ -60,6 +60,10 @@ export interface CopyOptions {
   allowedSourceHosts?: string[];
   /** Permit private/loopback source addresses (local tests and demos). */
   allowPrivateNetwork?: boolean;
+  /** A copyFile attempt that stops heartbeating for this long is retried elsewhere (default 30). */
+  heartbeatTimeoutSeconds?: number;
+  /** Plan items per child workflow (default 500: keeps every history far below 10,000 events). */
+  pageSize?: number;
 }
 
 export type ItemStatus = 'copied' | 'already_there' | 'failed';

@@ -1,2 +1,2 @@
 // Every workflow of the `ferry` task queue. The worker bundles this file (workflowsPath).
-export {};
+export * from './copy-to-cloud';

@@ -1,0 +1,29 @@
+// The copy activities' signatures, importable by workflows (types only, no I/O).
+import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
+
+/** CopyOptions with every default resolved (the workflow cannot read the worker's config). */
+export type ResolvedCopyOptions = CopyOptions & { concurrency: number; maxAttempts: number; pageSize: number };
+
+export interface CopyFileInput {
+  planId: string;
+  /** Position in the plan: orders the report. */
+  seq: number;
+  item: CopyPlanItem;
+  destination: DestinationSpec;
+  options: Pick<CopyOptions, 'serverSideUpload' | 'allowedSourceHosts' | 'allowPrivateNetwork'>;
+}
+
+export interface CopyActivities {
+  /** Defaults from the worker's config (COPY_CONCURRENCY, COPY_MAX_ATTEMPTS) for options left unset. */
+  resolveCopyOptions(options: CopyOptions): Promise<ResolvedCopyOptions>;
+  readPlanPage(planId: string, offset: number, limit: number): Promise<CopyPlanItem[]>;
+  /** Copies one item: already there, copied and verified, or throws (typed ApplicationFailure). */
+  copyFile(input: CopyFileInput): Promise<CopyItemResult>;
+  /** Stores an outcome the workflow decided (a failed item after its last attempt). */
+  recordCopyResult(input: {
+    planId: string;
+    destination: DestinationSpec;
+    seq: number;
+    result: CopyItemResult;
+  }): Promise<void>;
+}
