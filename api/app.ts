@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFound } from './errors';
+import { metricsRoutes } from './metrics';
 import { openApiDocument } from './openapi';
 import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
@@ -14,6 +15,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(metricsRoutes()); // first after logging: it times every request below and serves /metrics
   app.use(express.json({ limit: deps.config.API_BODY_LIMIT }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.API_BODY_LIMIT }));
   app.use(healthRoutes(deps));

@@ -47,6 +47,7 @@ export const envSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(16, 1),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0),
   WORKER_HEALTH_PORT: int(9464, 0),
+  WORKER_SDK_METRICS_PORT: int(9465, 0),
 
   // Payload encryption and the Web UI's codec endpoint
   FERRY_ENCRYPTION_KEY: base64Key.optional(),
@@ -82,6 +83,9 @@ export const envSchema = z.object({
 
   // Sources
   VK_API_URL: url('https://api.vk.com/method'),
+  VK_TOKEN: optionalString,
+  VK_REQUESTS_PER_SECOND: z.coerce.number().positive().max(20).default(3),
+  VK_FILE_HOSTS: hostList('userapi.com,vkuserphoto.ru,vk-cdn.net,vk.me,vk.com,mycdn.me,okcdn.ru'),
   GALLERY_API_URL: url('https://app.litegallery.io'),
   GALLERY_ALLOWED_HOSTS: hostList('arch-d.lite.gallery,arch.litegallery.io,app.litegallery.io,t.litegallery.io'),
   GALLERY_FILE_HOSTS: hostList('up-d.lite.gallery'),

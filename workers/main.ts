@@ -1,21 +1,30 @@
 // The worker process: one entry point for every workflow and activity of the task queue.
+import type { Worker } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
-import { createLogger } from '../lib/logger';
+import { createLogger, type Logger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { createWorkerConnection } from '../lib/temporal';
 import { createActivities } from '../activities';
+import { startWorkerHealthServer, sdkTelemetryOptions } from './metrics';
 import { installRuntime } from './runtime';
 import { createFerryWorker } from './worker';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'ferry-worker' });
-  installRuntime(logger);
+  const sdkMetricsPort = installRuntimeWithMetrics(config.WORKER_SDK_METRICS_PORT, logger);
+  let worker: Worker | undefined = undefined; // set once created; the health endpoint reads it before that
+  const health = await startWorkerHealthServer({
+    port: config.WORKER_HEALTH_PORT,
+    state: () => worker?.getState() ?? 'STARTING',
+    sdkMetricsPort,
+    logger,
+  });
   if (config.DATABASE_URL) await migrate(config.DATABASE_URL, (msg) => logger.debug(msg));
   const pool = config.DATABASE_URL ? createPool(config.DATABASE_URL) : undefined;
   const connection = await createWorkerConnection(config);
-  const worker = await createFerryWorker({
+  worker = await createFerryWorker({
     config,
     connection,
     activities: createActivities({ config, logger, pool }),
@@ -25,7 +34,20 @@ async function main() {
   await worker.run();
   await pool?.end();
   await connection.close();
+  await health.close();
   logger.info('Ferry worker stopped');
+}
+
+/** The SDK's metrics exporter binds a port; if it is taken, the worker still runs, without SDK metrics. */
+function installRuntimeWithMetrics(port: number, logger: Logger): number | undefined {
+  try {
+    installRuntime(logger, sdkTelemetryOptions(port));
+    return port || undefined;
+  } catch (err) {
+    logger.error({ err, port }, 'Temporal SDK metrics exporter failed to start; running without SDK metrics');
+    installRuntime(logger);
+    return undefined;
+  }
 }
 
 main().catch((err) => {

@@ -1,0 +1,43 @@
+// Ferry's own Prometheus metrics: one registry, a few named counters any activity can increment in one
+// line, e.g. `filesCopied.inc({ job: 'gallery', destination: 'gdrive' })`. The worker serves them on
+// /metrics (workers/metrics.ts) next to the Temporal SDK's. Not for workflows: they must stay pure.
+import { Counter, Registry } from 'prom-client';
+
+export const ferryRegistry = new Registry();
+
+/** Files written to a destination and verified (one per file, retries of the same file not counted twice). */
+export const filesCopied = new Counter({
+  name: 'ferry_files_copied_total',
+  help: 'Files copied to a destination and verified',
+  labelNames: ['job', 'destination'] as const,
+  registers: [ferryRegistry],
+});
+
+/** Bytes of verified files (the file size, not bytes on the wire: resumed uploads are counted once). */
+export const bytesCopied = new Counter({
+  name: 'ferry_bytes_copied_total',
+  help: 'Bytes of files copied to a destination and verified',
+  labelNames: ['job', 'destination'] as const,
+  registers: [ferryRegistry],
+});
+
+/** Failures by FailureType (lib/failures.ts) or another short reason; never a free-text message. */
+export const failures = new Counter({
+  name: 'ferry_failures_total',
+  help: 'Failures by job and reason (a FailureType)',
+  labelNames: ['job', 'reason'] as const,
+  registers: [ferryRegistry],
+});
+
+/** Rows the daily ETL loaded, by target table. */
+export const etlRows = new Counter({
+  name: 'ferry_etl_rows_total',
+  help: 'Rows loaded by the daily ETL',
+  labelNames: ['table'] as const,
+  registers: [ferryRegistry],
+});
+
+/** Prometheus text of Ferry's counters (plus whatever else was registered on ferryRegistry). */
+export const ferryMetricsText = (): Promise<string> => ferryRegistry.metrics();
+
+export const PROMETHEUS_CONTENT_TYPE = ferryRegistry.contentType;

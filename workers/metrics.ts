@@ -1,0 +1,91 @@
+// The worker's operations endpoint on WORKER_HEALTH_PORT: /healthz (liveness), /readyz (the worker polls
+// its task queue) and /metrics (Ferry's counters, Node's process metrics and the Temporal SDK's metrics in
+// one Prometheus scrape). The SDK's Rust core serves its metrics on its own loopback port
+// (WORKER_SDK_METRICS_PORT); we append them here so a pod has a single port to scrape.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../lib/logger';
+import { ferryMetricsText, ferryRegistry, PROMETHEUS_CONTENT_TYPE } from '../lib/metrics';
+
+/** Worker.getState(), or STARTING before the worker exists (migrations, connecting to Temporal). */
+export type WorkerStateSource = () => string;
+
+export interface WorkerHealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const SDK_SCRAPE_TIMEOUT_MS = 2_000;
+// Liveness fails only when the worker can no longer recover by itself; Kubernetes then restarts the pod.
+const DEAD_STATES = new Set(['FAILED']);
+
+let defaultMetricsOn = false;
+
+/** Runtime telemetry options that make the SDK serve Prometheus metrics on loopback (0 turns them off). */
+export function sdkTelemetryOptions(sdkMetricsPort: number) {
+  if (sdkMetricsPort === 0) return undefined;
+  return { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true } } };
+}
+
+async function sdkMetricsText(port: number | undefined): Promise<string> {
+  if (!port) return '';
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(SDK_SCRAPE_TIMEOUT_MS) });
+    if (!res.ok) return `# temporal sdk metrics unavailable: HTTP ${res.status}\n`;
+    return await res.text();
+  } catch (err) {
+    return `# temporal sdk metrics unavailable: ${(err as Error).message}\n`;
+  }
+}
+
+export async function startWorkerHealthServer(options: {
+  port: number;
+  state: WorkerStateSource;
+  logger: Logger;
+  /** Where the SDK's Prometheus exporter listens on loopback; omitted when SDK metrics are off. */
+  sdkMetricsPort?: number;
+  host?: string;
+}): Promise<WorkerHealthServer> {
+  if (!defaultMetricsOn) {
+    collectDefaultMetrics({ register: ferryRegistry, prefix: 'ferry_worker_' });
+    defaultMetricsOn = true;
+  }
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const state = options.state();
+    const json = (status: number, body: object) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: { code: 'method_not_allowed' } });
+    if (path === '/healthz') return json(DEAD_STATES.has(state) ? 503 : 200, { ok: !DEAD_STATES.has(state), state });
+    // Ready only while polling: STARTING, DRAINING and STOPPING take the pod out of rotation.
+    if (path === '/readyz') return json(state === 'RUNNING' ? 200 : 503, { ready: state === 'RUNNING', state });
+    if (path === '/metrics') {
+      Promise.all([ferryMetricsText(), sdkMetricsText(options.sdkMetricsPort)])
+        .then(([ferry, sdk]) => {
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(ferry + (sdk ? `\n${sdk}` : ''));
+        })
+        .catch((err: Error) => {
+          options.logger.error({ err }, 'metrics scrape failed');
+          json(500, { error: { code: 'metrics_failed', message: err.message } });
+        });
+      return;
+    }
+    json(404, { error: { code: 'not_found', message: `no route ${path}` } });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.logger.info({ port }, 'worker health and metrics endpoint listening');
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a scraper's keep-alive connection must not hold the exit
+      }),
+  };
+}
