@@ -1,6 +1,8 @@
 // A secret handed to a workflow and its activity must never rest in plaintext in Temporal's history.
 import { randomUUID } from 'node:crypto';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 import { describe, expect, it } from 'vitest';
 import { secretRoundTrip } from '../fixtures/workflows';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
