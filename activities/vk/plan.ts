@@ -1,0 +1,96 @@
+// From a source's photos to a copy plan: the largest size of each, its extension and byte size (one HEAD
+// on the CDN, which is not the rate-limited API), a deterministic name, and the seeds' report line.
+import type { CopyPlanItem } from '../../lib/copy-plan';
+import {
+  extensionFromContentType,
+  extensionFromUrl,
+  nameByLikes,
+  pickLargest,
+  type ChosenPhoto,
+  type SourcePhoto,
+} from '../../lib/photo-naming';
+import { assertFetchable, type FetchGuardOptions } from '../copy/url-guard';
+import type { KeyedReportEntry } from './types';
+
+export interface PhotoPlan {
+  items: CopyPlanItem[];
+  report: KeyedReportEntry[];
+  /** Photos without any usable size (no URL): left out of the plan. */
+  skipped: number;
+}
+
+const MIME: Record<string, string> = {
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  bmp: 'image/bmp',
+  tiff: 'image/tiff',
+};
+const HEAD_CONCURRENCY = 16;
+
+async function head(url: string, guard: FetchGuardOptions): Promise<{ size?: number; contentType?: string }> {
+  try {
+    await assertFetchable(url, guard);
+    const res = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) return {};
+    const length = Number(res.headers.get('content-length'));
+    return {
+      ...(Number.isSafeInteger(length) && length > 0 && { size: length }),
+      ...(res.headers.get('content-type') && { contentType: res.headers.get('content-type')! }),
+    };
+  } catch {
+    // The size is only for progress and verification: the copy still works without it.
+    return {};
+  }
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export async function buildPhotoPlan(
+  photos: SourcePhoto[],
+  options: { guard: FetchGuardOptions; onProgress?: (done: number) => void },
+): Promise<PhotoPlan> {
+  const withSize = photos.flatMap((p) => {
+    const size = pickLargest(p.sizes);
+    return size ? [{ photo: p, size }] : [];
+  });
+  let done = 0;
+  const probed = await mapLimit(withSize, HEAD_CONCURRENCY, async ({ photo, size }) => {
+    const info = await head(size.url, options.guard);
+    if (++done % 100 === 0) options.onProgress?.(done);
+    const ext = extensionFromUrl(size.url) ?? extensionFromContentType(info.contentType) ?? 'jpg';
+    return { chosen: { ...photo, size, ext } satisfies ChosenPhoto, bytes: info.size };
+  });
+  const bytesByKey = new Map(probed.map((p) => [p.chosen.key, p.bytes]));
+  const named = nameByLikes(probed.map((p) => p.chosen));
+  return {
+    items: named.map((p) => {
+      const bytes = bytesByKey.get(p.key);
+      return {
+        key: p.key,
+        relPath: p.fileName,
+        sourceUrl: p.size.url,
+        ...(bytes !== undefined && { size: bytes }),
+        mimeType: MIME[p.ext] ?? 'application/octet-stream',
+        // VK's (and OK's) CDN URLs are public: Yandex can fetch them itself.
+        publiclyFetchable: true,
+      };
+    }),
+    report: named.map((p) => ({ key: p.key, file_name: p.fileName, size: p.size.type })),
+    skipped: photos.length - withSize.length,
+  };
+}

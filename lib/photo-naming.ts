@@ -1,0 +1,122 @@
+// What a photo backup keeps of each photo, and under which name: shared by every photo source (VK, OK).
+// Pure functions: the same photos give the same names on every run, so a re-run finds its files.
+
+export interface PhotoSize {
+  /** The provider's size type: VK letters s..w, `base`/`orig` for the original. */
+  type: string;
+  url: string;
+  width: number;
+  height: number;
+}
+
+export interface SourcePhoto {
+  /** Stable identity across runs, e.g. `vk:1001_9105`. */
+  key: string;
+  /** The provider's photo id (for the last tie-break). */
+  id: string;
+  /** Upload time, unix seconds. */
+  date: number;
+  likes: number;
+  sizes: PhotoSize[];
+}
+
+export interface ChosenPhoto extends SourcePhoto {
+  size: PhotoSize;
+  /** File extension without the dot (`jpg`, `png`). */
+  ext: string;
+}
+
+export interface NamedPhoto extends ChosenPhoto {
+  fileName: string;
+}
+
+export interface ReportEntry {
+  file_name: string;
+  size: string;
+}
+
+// VK's documented order for photos whose dimensions are unknown (pre-2012: width = height = 0), largest
+// first; the original upload outranks every derived size.
+const LETTER_ORDER = ['orig', 'base', 'w', 'z', 'y', 'x', 'r', 'q', 'p', 'o', 'm', 's'];
+const rank = (type: string) => {
+  const i = LETTER_ORDER.indexOf(type);
+  return i === -1 ? LETTER_ORDER.length : i; // unknown letters rank below every known one
+};
+
+/** The largest size by width × height; by letter order when no size has dimensions. Undefined when none has a URL. */
+export function pickLargest(sizes: PhotoSize[]): PhotoSize | undefined {
+  const usable = sizes.filter((s) => typeof s.url === 'string' && s.url.length > 0);
+  const area = (s: PhotoSize) => (Number(s.width) || 0) * (Number(s.height) || 0);
+  let best: PhotoSize | undefined;
+  for (const s of usable) {
+    if (!best) best = s;
+    else if (area(s) > area(best) || (area(s) === area(best) && rank(s.type) < rank(best.type))) best = s;
+  }
+  return best;
+}
+
+const KNOWN_EXT: Record<string, string> = {
+  jpg: 'jpg',
+  jpeg: 'jpg',
+  png: 'png',
+  gif: 'gif',
+  webp: 'webp',
+  heic: 'heic',
+  heif: 'heif',
+  bmp: 'bmp',
+  tif: 'tiff',
+  tiff: 'tiff',
+};
+
+/** The extension the URL's path ends with, when it is an image type we know. */
+export function extensionFromUrl(url: string): string | undefined {
+  try {
+    const m = /\.([a-z0-9]+)$/i.exec(new URL(url).pathname);
+    return m ? KNOWN_EXT[m[1]!.toLowerCase()] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The extension for a Content-Type (`image/png` → `png`). */
+export function extensionFromContentType(contentType: string | null | undefined): string | undefined {
+  const m = /^image\/([a-z0-9.+-]+)/i.exec(contentType ?? '');
+  return m ? KNOWN_EXT[m[1]!.toLowerCase()] : undefined;
+}
+
+const utcDay = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
+/**
+ * Names by like count (`34.jpg`); a tie adds the upload day in UTC (`34_2024-01-31.jpg`); a tie on
+ * that too adds the photo id (`34_2024-01-31_9101.jpg`). Ties are decided on the base name, so two
+ * files never differ only by extension. Keeps the input order.
+ */
+export function nameByLikes(photos: ChosenPhoto[]): NamedPhoto[] {
+  const names = new Map<ChosenPhoto, string>();
+  for (const [likes, sameLikes] of groupBy(photos, (p) => String(p.likes))) {
+    if (sameLikes.length === 1) {
+      names.set(sameLikes[0]!, likes);
+      continue;
+    }
+    for (const [dayName, sameDay] of groupBy(sameLikes, (p) => `${likes}_${utcDay(p.date)}`)) {
+      for (const p of sameDay) names.set(p, sameDay.length === 1 ? dayName : `${dayName}_${p.id}`);
+    }
+  }
+  return photos.map((p) => ({ ...p, fileName: `${names.get(p)}.${p.ext}` }));
+}
+
+/** The seeds' report: `[{"file_name": "34.jpg", "size": "z"}]`, spaced exactly like Python's json.dumps. */
+export function formatReport(entries: ReportEntry[]): string {
+  const item = (e: ReportEntry) => `{"file_name": ${JSON.stringify(e.file_name)}, "size": ${JSON.stringify(e.size)}}`;
+  return `[${entries.map(item).join(', ')}]`;
+}
+
+/** Newest first, then by id: the order of the report and of the plan. */
+export const newestFirst = (a: SourcePhoto, b: SourcePhoto) =>
+  b.date - a.date || b.id.length - a.id.length || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
