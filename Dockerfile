@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# One image, two entry points: the API (default) and the worker (`node --import tsx workers/main.ts`).
+# Ferry runs its TypeScript through tsx at run time (a runtime dependency), so there is no build step:
+# the image is the production dependencies plus the source.
+
+ARG NODE_IMAGE=node:24-slim
+
+# --- dependencies: production only, installed from the lock file ---------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# package.json's allowScripts approves the install scripts Ferry needs (npm 11 blocks the rest).
+# `npm ci` refuses a lock file when the registry lacks an optional platform package (e.g. @swc/core's
+# darwin builds on a partial mirror); `npm install --no-save` from the same lock is the fallback,
+# exactly as scripts/ferry.sh does.
+RUN (npm ci --omit=dev --no-audit --no-fund \
+     || npm install --omit=dev --no-save --no-audit --no-fund) \
+ && npm cache clean --force
+
+# --- runtime --------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    WORKER_HEALTH_PORT=9464 \
+    FERRY_DATA_DIR=/var/lib/ferry \
+    LOG_DIR=/var/log/ferry
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+# The source is owned by root and read-only to the process; .dockerignore keeps tests, secrets,
+# local state and tooling out of the build context.
+COPY . .
+# The only writable places (Kubernetes mounts emptyDirs here, compose mounts volumes): the data dir,
+# the ETL's rotated logs and /tmp (tsx's compile cache).
+RUN mkdir -p /var/lib/ferry /var/log/ferry \
+ && chown node:node /var/lib/ferry /var/log/ferry
+# The `node` user (uid 1000) of the official image: no root at run time.
+USER node
+EXPOSE 3000 9464
+CMD ["node", "--import", "tsx", "api/main.ts"]
