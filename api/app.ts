@@ -6,8 +6,10 @@ import type { ApiDeps } from './deps';
 import { errorHandler, notFound } from './errors';
 import { metricsRoutes } from './metrics';
 import { openApiDocument } from './openapi';
+import { cloudArchiveRoutes } from './routes/cloud-archive';
 import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
+import { etlRunsRoutes } from './routes/etl-runs';
 import { healthRoutes } from './routes/health';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -22,6 +24,8 @@ export function createApp(deps: ApiDeps): express.Express {
   // Before helmet: the Web UI calls the codec cross-origin, which helmet's CORP header would forbid.
   app.use(codecRoutes(deps));
   app.use(helmet());
+  app.use(cloudArchiveRoutes(deps));
+  app.use(etlRunsRoutes(deps));
   app.use(docsRoutes(() => openApiDocument(deps.config.FERRY_PUBLIC_URL)));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

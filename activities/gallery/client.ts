@@ -1,0 +1,54 @@
+// A typed client of the gallery platform: the file listing of an archive and the completion callback.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../../lib/config';
+import type { ArchiveType } from '../../lib/cloud-archive';
+import type { CloudKind } from '../../lib/copy-plan';
+import { guardedGet, listingStatusFailure, listingUrlFor, parseListingArray, readCapped } from './listing';
+
+export interface DoneBody {
+  cloud_type: CloudKind;
+  failed_photos: number;
+  archive_type: ArchiveType;
+}
+
+export class GalleryClient {
+  constructor(private readonly config: Config) {}
+
+  /** Fetches the listing of `archiveUrl` from the platform host; returns the raw entries (not yet validated). */
+  async listing(archiveUrl: string, signal?: AbortSignal): Promise<unknown[]> {
+    const url = listingUrlFor(archiveUrl, this.config.GALLERY_API_URL);
+    const res = await guardedGet(
+      url,
+      {
+        // The platform host, plus the gallery's own hosts should it redirect there; never anything else.
+        allowedHosts: [new URL(this.config.GALLERY_API_URL).hostname, ...this.config.GALLERY_ALLOWED_HOSTS],
+        allowPrivateNetwork: this.config.FERRY_ALLOW_PRIVATE_NETWORK,
+      },
+      signal,
+    );
+    const failure = listingStatusFailure(res.status);
+    if (failure) {
+      await res.body?.cancel();
+      throw failure;
+    }
+    return parseListingArray(await readCapped(res, this.config.GALLERY_LISTING_MAX_BYTES));
+  }
+
+  /** POST {GALLERY_API_URL}/cloud_archive/done. Any non-2xx is an error the caller retries. */
+  async done(body: DoneBody, signal?: AbortSignal): Promise<void> {
+    const url = `${this.config.GALLERY_API_URL.replace(/\/+$/, '')}/cloud_archive/done`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: signal ?? AbortSignal.timeout(30_000),
+    });
+    await res.body?.cancel();
+    if (!res.ok) {
+      throw ApplicationFailure.create({
+        type: 'GalleryUnavailable',
+        message: `the gallery answered HTTP ${res.status} to cloud_archive/done`,
+      });
+    }
+  }
+}

@@ -1,0 +1,102 @@
+// The gallery archive job's activities: the OAuth code exchange, the listing -> stored copy plan, and
+// the completion callback to the platform.
+import { Context } from '@temporalio/activity';
+import type { FileProblem } from '../../lib/cloud-archive';
+import type { DestinationCredentials, PlanRef } from '../../lib/copy-plan';
+import type { ActivityDeps } from '../deps';
+import { PlanStore } from '../copy/plan-store';
+import { GalleryClient, type DoneBody } from './client';
+import { entryProblem, ListingEntrySchema } from './listing';
+import { exchangeCode, type ExchangeInput } from './oauth';
+import { planBuilder, rootFolderFor } from './plan';
+
+export interface PreparedPlan {
+  plan: PlanRef;
+  /** The gallery's folder at the destination (the sanitised gallery name). */
+  rootFolder: string;
+  /** Entries set aside before copying (invalid, or a file URL the worker may not fetch). */
+  rejected: FileProblem[];
+  rejectedCount: number;
+  rejectedBytes: number;
+  /** The worker's own fetch rules, handed to the copy engine. */
+  allowedSourceHosts: string[];
+  allowPrivateNetwork: boolean;
+}
+
+const hostMatches = (host: string, allowed: string[]) => allowed.some((a) => host === a || host.endsWith(`.${a}`));
+
+export function createGalleryActivities(deps: ActivityDeps) {
+  const gallery = new GalleryClient(deps.config);
+  const signal = () => Context.current().cancellationSignal;
+
+  /** Why the worker must not fetch `url`, or undefined when it may (the engine re-checks DNS on fetch). */
+  function fileUrlProblem(url: string): string | undefined {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return 'file URL is not a valid URL';
+    }
+    const httpOk = deps.config.FERRY_ALLOW_PRIVATE_NETWORK && parsed.protocol === 'http:';
+    if (parsed.protocol !== 'https:' && !httpOk) return `file URL scheme ${parsed.protocol} is not allowed`;
+    if (parsed.username || parsed.password) return 'file URL carries credentials';
+    const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (!hostMatches(host, deps.config.GALLERY_FILE_HOSTS)) return `file host ${host} is not in GALLERY_FILE_HOSTS`;
+    return undefined;
+  }
+
+  return {
+    async exchangeAuthorizationCode(input: ExchangeInput): Promise<DestinationCredentials> {
+      return exchangeCode(deps.config, input);
+    },
+
+    /** Fetches and validates the listing and stores the plan (idempotent: the same planId is replaced). */
+    async prepareArchivePlan(input: {
+      planId: string;
+      archiveUrl: string;
+      galleryName: string;
+    }): Promise<PreparedPlan> {
+      if (!deps.pool) throw new Error('prepareArchivePlan needs DATABASE_URL (the plan store)');
+      const entries = await gallery.listing(input.archiveUrl, signal());
+      const builder = planBuilder(fileUrlProblem);
+      function* items() {
+        for (const [index, raw] of entries.entries()) {
+          const parsed = ListingEntrySchema.safeParse(raw);
+          if (!parsed.success) {
+            const name = (raw as { name?: unknown } | null)?.name;
+            const size = Number((raw as { filesize?: unknown } | null)?.filesize);
+            builder.rejectedCount += 1;
+            builder.rejectedBytes += Number.isSafeInteger(size) && size > 0 ? size : 0;
+            if (builder.rejected.length < 1000) {
+              builder.rejected.push({
+                name: typeof name === 'string' ? name.slice(0, 300) : `#${index}`,
+                reason: entryProblem(parsed.error),
+              });
+            }
+            continue;
+          }
+          const item = builder.add(parsed.data);
+          if (item) yield item;
+        }
+      }
+      const plan = await new PlanStore(deps.pool).save(input.planId, items());
+      deps.logger.info(
+        { planId: input.planId, total: plan.total, rejected: builder.rejectedCount },
+        'gallery archive plan stored',
+      );
+      return {
+        plan,
+        rootFolder: rootFolderFor(input.galleryName),
+        rejected: builder.rejected,
+        rejectedCount: builder.rejectedCount,
+        rejectedBytes: builder.rejectedBytes,
+        allowedSourceHosts: deps.config.GALLERY_FILE_HOSTS,
+        allowPrivateNetwork: deps.config.FERRY_ALLOW_PRIVATE_NETWORK,
+      };
+    },
+
+    async notifyGalleryDone(body: DoneBody): Promise<void> {
+      await gallery.done(body, signal());
+    },
+  };
+}

@@ -1,0 +1,233 @@
+// One gallery archive -> Google Drive / Yandex Disk request, from consent to the platform's done call.
+// The pending request *is* this workflow: it waits for the OAuth callback (an update, accepted once)
+// or expires by itself; the PKCE verifier and the tokens live only in its encrypted payloads.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createGalleryActivities, PreparedPlan } from '../activities/gallery';
+import {
+  authorizeUpdate,
+  AuthorizeRejection,
+  callbackInfoQuery,
+  copyWorkflowIdOf,
+  providerOf,
+  statusQuery,
+  workflowIdOf,
+  type CloudArchiveInput,
+  type CloudArchiveState,
+  type CloudArchiveStatus,
+} from '../lib/cloud-archive';
+import type { CopySummary, DestinationCredentials } from '../lib/copy-plan';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
+import { FerryStatus } from '../lib/search-attributes';
+import { copyToCloud } from './copy-to-cloud';
+
+type GalleryActivities = ReturnType<typeof createGalleryActivities>;
+
+// The user is waiting on the callback: a few quick attempts, then the fail link.
+const { exchangeAuthorizationCode } = proxyActivities<GalleryActivities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
+const { prepareArchivePlan } = proxyActivities<GalleryActivities>({
+  startToCloseTimeout: '10m',
+  retry: { maximumAttempts: 5, initialInterval: '5s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
+
+const MAX_REPORTED = 1000;
+
+function errorOf(err: unknown): { type: string; message: string } {
+  // Activity and child failures wrap the ApplicationFailure that says what went wrong.
+  let e = err as { cause?: unknown; type?: string; message?: string } | undefined;
+  while (e?.cause && !(e instanceof ApplicationFailure)) e = e.cause as typeof e;
+  return {
+    type: (e instanceof ApplicationFailure && e.type) || 'Error',
+    message: e?.message || String(err),
+  };
+}
+
+export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchiveStatus> {
+  const { request, settings } = input;
+  const cloud = request.cloud_type;
+  const status: CloudArchiveStatus = {
+    id: input.requestId,
+    state: 'awaiting_authorization',
+    gallery_name: request.gallery_name,
+    cloud_type: cloud,
+    archive_type: request.archive_type,
+    created_at: input.createdAt,
+    expires_at: new Date(Date.parse(input.createdAt) + settings.authTimeoutMs).toISOString(),
+    progress: { files: { total: 0, done: 0, failed: 0 }, bytes: { total: 0, done: 0, failed: 0 } },
+    report: null,
+    error: null,
+  };
+  const setState = (state: CloudArchiveState) => {
+    status.state = state;
+    upsertSearchAttributes([{ key: FerryStatus, value: state }]);
+  };
+  const finishFailed = async (state: 'failed' | 'expired', error: { type: string; message: string }) => {
+    status.error = error;
+    setState(state);
+    await condition(allHandlersFinished);
+    return ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true });
+  };
+
+  setHandler(statusQuery, () => status);
+  setHandler(callbackInfoQuery, () => ({ state: status.state, failLink: request.redirect_fail_link }));
+
+  let claimed = false;
+  let credentials: DestinationCredentials | undefined;
+  setHandler(
+    authorizeUpdate,
+    async ({ code, error }) => {
+      claimed = true;
+      const fail = (type: string, message: string) => {
+        status.error = { type, message };
+        return { ok: false, redirect: request.redirect_fail_link };
+      };
+      if (error) return fail(FailureType.AuthorizationDenied, `the provider answered error=${error.slice(0, 100)}`);
+      if (!code) return fail(FailureType.AuthorizationDenied, 'the provider sent no authorization code');
+      try {
+        credentials = await exchangeAuthorizationCode({
+          cloud,
+          code,
+          codeVerifier: input.codeVerifier,
+          redirectUri: input.redirectUri,
+        });
+        return { ok: true, redirect: request.redirect_success_link };
+      } catch (err) {
+        const e = errorOf(err);
+        return fail(FailureType.AuthorizationDenied, e.message);
+      }
+    },
+    {
+      // Runs before the update is accepted into history: a second callback never reaches the handler.
+      validator: ({ provider }) => {
+        if (claimed || status.state !== 'awaiting_authorization') {
+          const type = status.state === 'expired' ? AuthorizeRejection.Expired : AuthorizeRejection.AlreadyUsed;
+          throw ApplicationFailure.create({ type, message: `this authorization request is ${status.state}` });
+        }
+        if (provider !== providerOf(cloud)) {
+          throw ApplicationFailure.create({
+            type: AuthorizeRejection.WrongProvider,
+            message: `this request is for ${providerOf(cloud)}, not ${provider}`,
+          });
+        }
+      },
+    },
+  );
+
+  // 1. Consent, or expiry. An update that arrived in the same instant as the timer still wins.
+  await condition(() => claimed, settings.authTimeoutMs);
+  if (!claimed) {
+    throw await finishFailed('expired', {
+      type: FailureType.AuthorizationExpired,
+      message: 'the authorization request expired before the user gave consent',
+    });
+  }
+  await condition(() => credentials !== undefined || status.error !== null);
+  if (!credentials) throw await finishFailed('failed', status.error!);
+
+  // 2. The listing, stored as a plan in PostgreSQL (never one big payload).
+  setState('listing');
+  let prepared: PreparedPlan;
+  try {
+    prepared = await prepareArchivePlan({
+      planId: workflowIdOf(input.requestId),
+      archiveUrl: request.archive_url,
+      galleryName: request.gallery_name,
+    });
+  } catch (err) {
+    throw await finishFailed('failed', errorOf(err));
+  }
+  const { plan } = prepared;
+  status.progress.files = { total: plan.total + prepared.rejectedCount, done: 0, failed: prepared.rejectedCount };
+  status.progress.bytes = {
+    total: plan.totalBytes + prepared.rejectedBytes,
+    done: 0,
+    failed: prepared.rejectedBytes,
+  };
+
+  // 3. The copy engine, as a child (its own history; the API queries it for live progress).
+  setState('copying');
+  let summary: CopySummary | undefined;
+  let copyError: { type: string; message: string } | undefined;
+  try {
+    summary = await executeChild(copyToCloud, {
+      workflowId: copyWorkflowIdOf(input.requestId),
+      args: [
+        {
+          plan,
+          destination: { cloud, rootFolder: prepared.rootFolder, credentials },
+          options: {
+            maxAttempts: settings.copyMaxAttempts,
+            allowedSourceHosts: prepared.allowedSourceHosts,
+            allowPrivateNetwork: prepared.allowPrivateNetwork,
+          },
+        },
+      ],
+    });
+  } catch (err) {
+    copyError = errorOf(err);
+  }
+  credentials = undefined;
+
+  const done = summary ? summary.copied + summary.alreadyThere : 0;
+  const failedInCopy = summary ? summary.failed : plan.total;
+  const failedPhotos = failedInCopy + prepared.rejectedCount;
+  status.progress.files = { total: plan.total + prepared.rejectedCount, done, failed: failedPhotos };
+  const bytesDone = summary?.bytesDone ?? 0;
+  status.progress.bytes = {
+    total: plan.totalBytes + prepared.rejectedBytes,
+    done: bytesDone,
+    failed: prepared.rejectedBytes + (failedInCopy ? Math.max(0, plan.totalBytes - bytesDone) : 0),
+  };
+  status.report = {
+    failed_photos: failedPhotos,
+    copied: summary?.copied ?? 0,
+    already_there: summary?.alreadyThere ?? 0,
+    failed: [
+      ...prepared.rejected,
+      ...(summary?.failures ?? []).map((f) => ({
+        name: f.relPath,
+        reason: f.error ? `${f.error.type}: ${f.error.message}` : 'failed',
+      })),
+    ].slice(0, MAX_REPORTED),
+    renamed: (summary?.renamed ?? []).map((r) => ({ name: r.relPath, from: r.renamedFrom ?? r.relPath })),
+    notified_at: null,
+  };
+  if (copyError) status.error = copyError;
+
+  // 4. Tell the platform, retried until it listens (hours, capped backoff): it must learn the outcome.
+  setState('notifying');
+  const { notifyGalleryDone } = proxyActivities<GalleryActivities>({
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: settings.doneRetry.deadlineMs,
+    retry: {
+      initialInterval: settings.doneRetry.initialMs,
+      maximumInterval: settings.doneRetry.maxMs,
+      backoffCoefficient: 2,
+      maximumAttempts: 0,
+    },
+  });
+  try {
+    await notifyGalleryDone({
+      cloud_type: cloud,
+      failed_photos: failedPhotos,
+      archive_type: request.archive_type,
+    });
+    status.report.notified_at = new Date().toISOString();
+  } catch (err) {
+    throw await finishFailed('failed', { type: 'GalleryNotNotified', message: errorOf(err).message });
+  }
+
+  if (copyError) throw await finishFailed('failed', copyError);
+  setState('done');
+  return status;
+}
