@@ -2,7 +2,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { google } from 'googleapis';
-import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDriveFake, FOLDER_MIME, type DriveFake } from '../fakes/google-drive';
 import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
@@ -19,7 +18,8 @@ beforeAll(async () => {
   rootUrl = `${fake.url}/`;
   const tokens = oauth.issueTokens();
   accessToken = tokens.accessToken;
-  const auth = new OAuth2Client({
+  // googleapis carries its own google-auth-library (11.x): its OAuth2 class is the one drive() accepts.
+  const auth = new google.auth.OAuth2({
     clientId: oauth.clientId,
     clientSecret: oauth.clientSecret,
     endpoints: { oauth2TokenUrl: oauth.tokenUrl },
