@@ -126,7 +126,9 @@ export function cloudArchiveRoutes(deps: ApiDeps): Router {
       status = await deps.temporal.workflow.getHandle(workflowIdOf(id)).query(statusQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound;
-      throw err;
+      // The workflow answers queries through a worker: none is polling right now.
+      deps.logger.warn({ err, id }, 'cloud_archive status query failed');
+      throw new HttpError(503, 'status_unavailable', 'The status cannot be read right now; retry shortly');
     }
     if (status.state === 'copying') status = withLiveProgress(status, await copyProgress(deps, id));
     res.json(status);
