@@ -11,6 +11,7 @@ import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
 import { etlRunsRoutes } from './routes/etl-runs';
 import { healthRoutes } from './routes/health';
+import { vkBackupRoutes } from './routes/vk-backups';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -24,6 +25,7 @@ export function createApp(deps: ApiDeps): express.Express {
   // Before helmet: the Web UI calls the codec cross-origin, which helmet's CORP header would forbid.
   app.use(codecRoutes(deps));
   app.use(helmet());
+  app.use(vkBackupRoutes(deps));
   app.use(cloudArchiveRoutes(deps));
   app.use(etlRunsRoutes(deps));
   app.use(docsRoutes(() => openApiDocument(deps.config.FERRY_PUBLIC_URL)));

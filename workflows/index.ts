@@ -2,3 +2,4 @@
 export * from './copy-to-cloud';
 export * from './cloud-archive';
 export * from './etl-run';
+export * from './vk-backup';

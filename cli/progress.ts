@@ -1,0 +1,69 @@
+// The CLI's progress bar (photos and bytes, ETA) fed by describeBackup, and the Ctrl-C question.
+import { createInterface } from 'node:readline/promises';
+import cliProgress from 'cli-progress';
+import type { BackupStatus } from '../lib/backup-status';
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+export interface ProgressBar {
+  update(status: BackupStatus): void;
+  stop(): void;
+}
+
+export function progressBar(stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '{phase} |{bar}| {percentage}% | {value}/{total} photos | {bytes} | ETA {eta_formatted}',
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      hideCursor: stream.isTTY ?? false,
+      stream,
+      // Piped output (CI, a log file) still gets the bar, one line a second instead of redrawing.
+      noTTYOutput: true,
+      notTTYSchedule: 1000,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(status) {
+      const { photos, bytes } = status.progress;
+      const payload = {
+        phase: (status.phase ?? status.state).padEnd(9),
+        bytes: bytes.total ? `${formatBytes(bytes.done)}/${formatBytes(bytes.total)}` : formatBytes(bytes.done),
+      };
+      if (!started) {
+        bar.start(Math.max(photos.total, 1), photos.done, payload);
+        started = true;
+      }
+      if (photos.total) bar.setTotal(photos.total);
+      bar.update(photos.done, payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** Ctrl-C: an interactive user chooses; anyone else gets "leave it running" (cancelling is not undoable). */
+export async function askCancelOrLeave(): Promise<'cancel' | 'leave'> {
+  if (!process.stdin.isTTY) return 'leave';
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question('\nCancel the backup (c) or leave it running in Temporal (l)? [l] ');
+    return answer.trim().toLowerCase().startsWith('c') ? 'cancel' : 'leave';
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,141 @@
+// The state of a photo backup as the CLI's progress bar and GET /vk-backups/{id} show it: the parent's
+// progress query (phase, targets) plus each running copyToCloud child's own progress query (photos,
+// bytes), or the final result / typed failure once it has closed.
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CopyProgress } from './copy-plan';
+import type { ReportEntry } from './photo-naming';
+import { copyProgressQuery } from '../workflows/copy-to-cloud';
+import {
+  vkBackupProgressQuery,
+  type TargetState,
+  type VkBackupProgress,
+  type VkBackupResult,
+} from '../workflows/vk-backup';
+
+export type BackupState = 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+
+export interface BackupTargetStatus {
+  cloud: string;
+  status: TargetState['status'];
+  copied: number;
+  alreadyThere: number;
+  failed: number;
+  bytesDone: number;
+  error?: { type: string; message: string };
+  reportPath?: string;
+}
+
+export interface BackupStatus {
+  id: string;
+  state: BackupState;
+  phase?: VkBackupProgress['phase'];
+  owner?: { id: string; name: string };
+  folder?: string;
+  /** Photos and bytes over every target (a photo copied to two clouds counts twice). */
+  progress: { photos: { total: number; done: number }; bytes: { total: number; done: number } };
+  targets: BackupTargetStatus[];
+  report?: ReportEntry[];
+  reason?: { type: string; message: string };
+}
+
+const STATES: Record<string, BackupState> = {
+  RUNNING: 'running',
+  CONTINUED_AS_NEW: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
+
+async function targetStatus(client: Client, t: TargetState, planTotal: number, planBytes: number) {
+  let live: CopyProgress | undefined;
+  if (t.status === 'copying') {
+    live = await client.workflow
+      .getHandle(t.workflowId)
+      .query(copyProgressQuery)
+      .catch(() => undefined);
+  }
+  const s = live ?? t.summary;
+  const row: BackupTargetStatus = {
+    cloud: t.cloud,
+    status: t.status,
+    copied: s?.copied ?? 0,
+    alreadyThere: s?.alreadyThere ?? 0,
+    failed: t.status === 'failed' && !s ? planTotal : (s?.failed ?? 0),
+    bytesDone: s?.bytesDone ?? 0,
+    ...(t.error && { error: t.error }),
+    ...(t.reportPath && { reportPath: t.reportPath }),
+  };
+  return { row, total: s?.total ?? planTotal, totalBytes: s?.totalBytes ?? planBytes };
+}
+
+function summarise(id: string, state: BackupState, progress: VkBackupProgress | undefined) {
+  return {
+    id,
+    state,
+    ...(progress && { phase: progress.phase, folder: progress.folder }),
+    ...(progress?.owner && { owner: progress.owner }),
+  };
+}
+
+/** Undefined when there is no photo backup with this id. */
+export async function describeBackup(client: Client, id: string): Promise<BackupStatus | undefined> {
+  const handle = client.workflow.getHandle(id);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (description.type !== 'vkBackup') return undefined;
+  let state = STATES[description.status.name] ?? 'running';
+
+  let progress: VkBackupProgress | undefined;
+  let result: VkBackupResult | undefined;
+  let reason: BackupStatus['reason'];
+  if (state === 'completed') {
+    result = (await handle.result()) as VkBackupResult;
+    progress = {
+      phase: 'done',
+      folder: result.folder,
+      owner: result.owner,
+      plan: result.plan,
+      targets: result.targets,
+    };
+    if (result.targets.some((t) => t.status !== 'done')) state = 'partial';
+  } else if (state === 'running') {
+    progress = await handle.query(vkBackupProgressQuery).catch(() => undefined);
+  } else if (state === 'failed') {
+    const err = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const cause = err instanceof WorkflowFailedError ? err.cause : err;
+    reason =
+      cause instanceof ApplicationFailure
+        ? { type: cause.type ?? 'Error', message: cause.message }
+        : { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
+    const targets = cause instanceof ApplicationFailure ? (cause.details?.[0] as TargetState[] | undefined) : undefined;
+    if (targets) progress = { phase: 'done', folder: '', targets };
+  }
+
+  const total = progress?.plan?.total ?? 0;
+  const planBytes = progress?.plan?.totalBytes ?? 0;
+  const rows = await Promise.all((progress?.targets ?? []).map((t) => targetStatus(client, t, total, planBytes)));
+  return {
+    ...summarise(id, state, progress),
+    progress: {
+      photos: {
+        total: rows.reduce((n, r) => n + r.total, 0),
+        done: rows.reduce((n, r) => n + r.row.copied + r.row.alreadyThere + r.row.failed, 0),
+      },
+      bytes: { total: rows.reduce((n, r) => n + r.totalBytes, 0), done: rows.reduce((n, r) => n + r.row.bytesDone, 0) },
+    },
+    targets: rows.map((r) => r.row),
+    ...(result && { report: result.report }),
+    ...(reason && { reason }),
+  };
+}
