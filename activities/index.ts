@@ -1,8 +1,11 @@
 // Every activity of the `ferry` task queue, composed from one factory per outside system.
 import type { ActivityDeps } from './deps';
+import { createEtlActivities } from './etl/activities';
 
 export function createActivities(_deps: ActivityDeps) {
-  return {};
+  return {
+    ...createEtlActivities(_deps),
+  };
 }
 
 export type FerryActivities = ReturnType<typeof createActivities>;

@@ -113,6 +113,8 @@ export const envSchema = z.object({
   LOG_DIR: z.string().default('./logs'),
   LOG_RETENTION_DAYS: int(3, 1),
   ETL_SCHEDULE_CRON: z.string().default('0 3 * * *'),
+  ETL_SCHEDULE_ID: z.string().min(1).default('etl-daily'),
+  ETL_LOOKBACK_HOURS: int(3, 0),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -5,6 +5,7 @@ import { createPool } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { createWorkerConnection } from '../lib/temporal';
+import { ensureEtlScheduleAtStart } from '../lib/etl-schedule';
 import { createActivities } from '../activities';
 import { startWorkerHealthServer, sdkTelemetryOptions } from './metrics';
 import { installRuntime } from './runtime';
@@ -30,6 +31,7 @@ async function main() {
     activities: createActivities({ config, logger, pool }),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'Ferry worker started');
+  await ensureEtlScheduleAtStart(config, logger);
   // Runtime handles SIGINT/SIGTERM: the worker stops polling, drains, and run() resolves.
   await worker.run();
   await pool?.end();

@@ -1,0 +1,103 @@
+// The IT Resume statistics client: one GET per interval (no pagination), the body streamed item by
+// item. Failures are mapped to Ferry's failure types here, at the edge, so the workflow decides on
+// types: 5xx, 429 and network errors are retryable (429/503 with the delay Retry-After asks for),
+// other 4xx and an `{"errors": ...}` body are not.
+import { Readable } from 'node:stream';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../lib/failures';
+import { JsonStreamError, splitJsonArray, type StreamItem } from './json-array-stream';
+
+export interface ItResumeCredentials {
+  baseUrl: string;
+  client: string;
+  clientKey: string;
+}
+
+/** IT Resume's time format: UTC `YYYY-MM-DD HH:MM:SS.ffffff`. */
+export function itResumeTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '000');
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent/unreadable. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+const describeErrors = (errors: unknown) => (typeof errors === 'string' ? errors : JSON.stringify(errors));
+
+async function failureFor(res: Response): Promise<ApplicationFailure> {
+  const text = (await res.text().catch(() => '')).slice(0, 500);
+  let detail = text;
+  try {
+    const body = JSON.parse(text) as { errors?: unknown; detail?: unknown };
+    if (body && typeof body === 'object' && 'errors' in body) detail = describeErrors(body.errors);
+  } catch {
+    // Not JSON: keep the text.
+  }
+  const message = `IT Resume API answered ${res.status}: ${detail || res.statusText}`;
+  const wait = retryAfterSeconds(res.headers.get('retry-after'));
+  if (res.status === 429) {
+    return ApplicationFailure.create({
+      type: FailureType.RateLimited,
+      message,
+      nextRetryDelay: wait !== undefined ? `${wait}s` : undefined,
+    });
+  }
+  if (res.status >= 500) {
+    return ApplicationFailure.create({
+      type: 'ItResumeUnavailable',
+      message,
+      nextRetryDelay: wait !== undefined ? `${wait}s` : undefined,
+    });
+  }
+  const type = res.status === 401 || res.status === 403 ? FailureType.AuthRevoked : FailureType.InvalidInput;
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/**
+ * Fetches the statistics of [start, end) and yields the array's items as they arrive.
+ * Throws ApplicationFailure (typed, see above) or a plain Error for network problems (retryable).
+ */
+export async function* fetchStatistics(
+  creds: ItResumeCredentials,
+  window: { start: Date; end: Date },
+  signal?: AbortSignal,
+): AsyncGenerator<StreamItem & { kind: 'item' | 'bad-item' }> {
+  const url = new URL(creds.baseUrl);
+  url.searchParams.set('client', creds.client);
+  url.searchParams.set('client_key', creds.clientKey);
+  url.searchParams.set('start', itResumeTime(window.start));
+  url.searchParams.set('end', itResumeTime(window.end));
+  const res = await fetch(url, { headers: { accept: 'application/json' }, signal });
+  if (!res.ok) throw await failureFor(res);
+  if (!res.body) throw new Error('IT Resume API sent no body');
+  try {
+    for await (const item of splitJsonArray(Readable.fromWeb(res.body as never))) {
+      if (item.kind === 'object') {
+        const body = item.value as { errors?: unknown } | null;
+        const detail =
+          body && typeof body === 'object' && 'errors' in body
+            ? describeErrors(body.errors)
+            : `an object instead of an array: ${JSON.stringify(body).slice(0, 300)}`;
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidInput,
+          message: `IT Resume API returned errors: ${detail}`,
+          nonRetryable: true,
+        });
+      }
+      yield item;
+    }
+  } catch (err) {
+    if (err instanceof JsonStreamError && !err.truncated) {
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidInput,
+        message: `IT Resume API sent malformed JSON: ${err.message}`,
+        nonRetryable: true,
+      });
+    }
+    throw err;
+  }
+}

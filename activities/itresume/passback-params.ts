@@ -1,0 +1,184 @@
+// A parser for `passback_params`, which IT Resume sends as the repr() of a Python dict
+// ("{'oauth_consumer_key': '', 'lis_result_sourcedid': 'course-v1:...'}"). It is data from a remote
+// service, so it is parsed as data — never eval'ed. Supported: dicts, lists, tuples, strings in single
+// or double quotes with Python escapes (\n \t \\ \' \" \xNN \uNNNN \UNNNNNNNN), ints, floats, None,
+// True, False. Anything else is a PythonLiteralError with the offset of the problem.
+
+export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+
+export class PythonLiteralError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} at offset ${offset}`);
+    this.name = 'PythonLiteralError';
+  }
+}
+
+const MAX_DEPTH = 32;
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+  '\n': '', // a backslash-newline continues the line
+};
+
+class Parser {
+  pos = 0;
+  constructor(readonly text: string) {}
+
+  fail(message: string): never {
+    throw new PythonLiteralError(message, this.pos);
+  }
+
+  skipSpace() {
+    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos]!)) this.pos++;
+  }
+
+  value(depth: number): PyValue {
+    if (depth > MAX_DEPTH) this.fail('nesting too deep');
+    this.skipSpace();
+    const c = this.text[this.pos];
+    if (c === undefined) this.fail('unexpected end');
+    if (c === '{') return this.dict(depth);
+    if (c === '[') return this.sequence(']', depth);
+    if (c === '(') return this.sequence(')', depth);
+    if (c === "'" || c === '"') return this.string();
+    if (c === '-' || c === '+' || (c >= '0' && c <= '9') || c === '.') return this.number();
+    for (const [word, v] of [
+      ['None', null],
+      ['True', true],
+      ['False', false],
+    ] as const) {
+      if (this.text.startsWith(word, this.pos) && !/[A-Za-z0-9_]/.test(this.text[this.pos + word.length] ?? '')) {
+        this.pos += word.length;
+        return v;
+      }
+    }
+    this.fail(`unexpected ${JSON.stringify(c)}`);
+  }
+
+  dict(depth: number): { [key: string]: PyValue } {
+    this.pos++; // {
+    const out: { [key: string]: PyValue } = Object.create(null) as { [key: string]: PyValue };
+    this.skipSpace();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return { ...out };
+    }
+    for (;;) {
+      this.skipSpace();
+      const key = this.value(depth + 1);
+      if (typeof key === 'object' && key !== null) this.fail('a dict key must be a scalar');
+      this.skipSpace();
+      if (this.text[this.pos] !== ':') this.fail("expected ':'");
+      this.pos++;
+      out[String(key)] = this.value(depth + 1);
+      this.skipSpace();
+      const sep = this.text[this.pos++];
+      if (sep === '}') return { ...out };
+      if (sep !== ',') this.fail("expected ',' or '}'");
+      this.skipSpace();
+      if (this.text[this.pos] === '}') {
+        this.pos++;
+        return { ...out };
+      }
+    }
+  }
+
+  sequence(close: string, depth: number): PyValue[] {
+    this.pos++;
+    const out: PyValue[] = [];
+    this.skipSpace();
+    if (this.text[this.pos] === close) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(depth + 1));
+      this.skipSpace();
+      const sep = this.text[this.pos++];
+      if (sep === close) return out;
+      if (sep !== ',') this.fail(`expected ',' or '${close}'`);
+      this.skipSpace();
+      if (this.text[this.pos] === close) {
+        this.pos++;
+        return out;
+      }
+    }
+  }
+
+  string(): string {
+    const quote = this.text[this.pos++]!;
+    let out = '';
+    let start = this.pos;
+    for (;;) {
+      const c = this.text[this.pos];
+      if (c === undefined || c === '\n') this.fail('unterminated string');
+      if (c === quote) {
+        out += this.text.slice(start, this.pos++);
+        return out;
+      }
+      if (c !== '\\') {
+        this.pos++;
+        continue;
+      }
+      out += this.text.slice(start, this.pos);
+      const e = this.text[this.pos + 1];
+      if (e === undefined) this.fail('unterminated escape');
+      if (e in SIMPLE_ESCAPES) {
+        out += SIMPLE_ESCAPES[e];
+        this.pos += 2;
+      } else if (e === 'x' || e === 'u' || e === 'U') {
+        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+        const hex = this.text.slice(this.pos + 2, this.pos + 2 + len);
+        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) this.fail(`bad \\${e} escape`);
+        const code = parseInt(hex, 16);
+        if (code > 0x10ffff) this.fail('code point out of range');
+        out += String.fromCodePoint(code);
+        this.pos += 2 + len;
+      } else {
+        // Python keeps unknown escapes verbatim ("\d" is backslash + d).
+        out += '\\' + e;
+        this.pos += 2;
+      }
+      start = this.pos;
+    }
+  }
+
+  number(): number {
+    const m = /^[+-]?(?:\d[\d_]*)?(?:\.\d*)?(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 64));
+    const raw = m?.[0] ?? '';
+    const n = Number(raw.replaceAll('_', ''));
+    if (!raw || raw === '-' || raw === '+' || raw === '.' || !Number.isFinite(n)) this.fail('bad number');
+    this.pos += raw.length;
+    return n;
+  }
+}
+
+/** Parses one Python literal; the whole text must be consumed. */
+export function parsePythonLiteral(text: string): PyValue {
+  const p = new Parser(text);
+  const v = p.value(0);
+  p.skipSpace();
+  if (p.pos !== text.length) p.fail('trailing characters');
+  return v;
+}
+
+/** Parses passback_params: must be a dict literal. */
+export function parsePassbackParams(text: string): { [key: string]: PyValue } {
+  const v = parsePythonLiteral(text);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new PythonLiteralError('passback_params is not a dict', 0);
+  }
+  return v;
+}

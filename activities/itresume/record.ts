@@ -1,0 +1,101 @@
+// One IT Resume statistics item, validated. A bad item is never dropped and never fails the run:
+// validateRecord says why it is bad, and the loader keeps it in etl_rejected with its raw text.
+import { parsePassbackParams, type PyValue } from './passback-params';
+
+export interface Attempt {
+  ltiUserId: string;
+  attemptType: 'run' | 'submit';
+  isCorrect: 0 | 1 | null;
+  /** UTC, `YYYY-MM-DD HH:MM:SS.ffffff` (normalised to 6 fraction digits). */
+  createdAt: string;
+  oauthConsumerKey: string | null;
+  lisResultSourcedid: string | null;
+  lisOutcomeServiceUrl: string | null;
+  /** passback_params keys other than the three above, kept so nothing the source sent is lost. */
+  extraParams: Record<string, PyValue> | null;
+}
+
+export type Validated = { ok: true; attempt: Attempt } | { ok: false; reason: string };
+
+const HEX32 = /^[0-9a-f]{32}$/i;
+const CREATED_AT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+const KNOWN_PARAMS = ['oauth_consumer_key', 'lis_result_sourcedid', 'lis_outcome_service_url'] as const;
+
+/** `2023-05-31 09:16:11.313646` (no zone: the API speaks UTC) -> normalised text, or undefined. */
+export function parseCreatedAt(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = CREATED_AT.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac = ''] = m;
+  const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
+  if (
+    date.getUTCFullYear() !== +y! ||
+    date.getUTCMonth() !== +mo! - 1 ||
+    date.getUTCDate() !== +d! ||
+    date.getUTCHours() !== +h! ||
+    date.getUTCMinutes() !== +mi! ||
+    date.getUTCSeconds() !== +s!
+  ) {
+    return undefined;
+  }
+  return `${y}-${mo}-${d} ${h}:${mi}:${s}.${frac.padEnd(6, '0')}`;
+}
+
+const asText = (v: PyValue | undefined): string | null =>
+  v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
+
+export function validateRecord(item: unknown): Validated {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return { ok: false, reason: 'item is not a JSON object' };
+  }
+  const r = item as Record<string, unknown>;
+  const problems: string[] = [];
+
+  const ltiUserId = r.lti_user_id;
+  if (typeof ltiUserId !== 'string' || !HEX32.test(ltiUserId)) problems.push('lti_user_id is not 32 hex digits');
+
+  const attemptType = r.attempt_type;
+  if (attemptType !== 'run' && attemptType !== 'submit') {
+    problems.push(`attempt_type ${JSON.stringify(attemptType ?? null)} is not run|submit`);
+  }
+
+  let isCorrect: 0 | 1 | null = null;
+  const rawCorrect = r.is_correct === true ? 1 : r.is_correct === false ? 0 : r.is_correct;
+  if (attemptType === 'run' && rawCorrect !== null && rawCorrect !== undefined) {
+    problems.push('is_correct must be null for a run');
+  } else if (attemptType === 'submit') {
+    if (rawCorrect === 0 || rawCorrect === 1) isCorrect = rawCorrect;
+    else problems.push('is_correct must be 0 or 1 for a submit');
+  }
+
+  const createdAt = parseCreatedAt(r.created_at);
+  if (!createdAt) problems.push('created_at is not a UTC timestamp YYYY-MM-DD HH:MM:SS[.ffffff]');
+
+  let params: Record<string, PyValue> = {};
+  if (r.passback_params !== null && r.passback_params !== undefined) {
+    if (typeof r.passback_params !== 'string') problems.push('passback_params is not a string');
+    else {
+      try {
+        params = parsePassbackParams(r.passback_params);
+      } catch (err) {
+        problems.push(`passback_params: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  if (problems.length) return { ok: false, reason: problems.join('; ') };
+  const extra = Object.entries(params).filter(([k]) => !(KNOWN_PARAMS as readonly string[]).includes(k));
+  return {
+    ok: true,
+    attempt: {
+      ltiUserId: (ltiUserId as string).toLowerCase(),
+      attemptType: attemptType as 'run' | 'submit',
+      isCorrect,
+      createdAt: createdAt!,
+      oauthConsumerKey: asText(params.oauth_consumer_key),
+      lisResultSourcedid: asText(params.lis_result_sourcedid),
+      lisOutcomeServiceUrl: asText(params.lis_outcome_service_url),
+      extraParams: extra.length ? Object.fromEntries(extra) : null,
+    },
+  };
+}

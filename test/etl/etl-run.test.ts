@@ -1,0 +1,231 @@
+// The daily ETL end to end on real PostgreSQL and a real Temporal server, against the fake IT Resume
+// API, the Google OAuth + Sheets fakes and a real SMTP sink. Each test owns its UTC days (the fakes
+// only have records on them), so tests can share the database.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { createEtlActivities } from '../../activities/etl/activities';
+import { createLogger } from '../../lib/logger';
+import { utcDay } from '../../lib/etl-windows';
+import { etlRun, type EtlRunInput } from '../../workflows/etl-run';
+import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
+import { attemptsOn, etlWorld, type EtlWorld } from './harness';
+
+async function runEtl(world: EtlWorld, input: EtlRunInput) {
+  const client = await testClient(world.config);
+  const taskQueue = uniqueTaskQueue('etl');
+  const activities = createEtlActivities({
+    config: world.config,
+    logger: createLogger({ level: 'silent' }),
+    pool: world.pool,
+  });
+  const workflowId = `etl-test-${randomUUID()}`;
+  return withWorker({ activities, taskQueue, config: world.config }, async () => {
+    const handle = await client.workflow.start(etlRun, { taskQueue, workflowId, args: [input] });
+    try {
+      return { workflowId, result: await handle.result(), error: undefined };
+    } catch (error) {
+      return { workflowId, result: undefined, error: error as WorkflowFailedError };
+    }
+  });
+}
+
+const runsOf = async (world: EtlWorld, workflowId: string) =>
+  (
+    await world.pool.query<{
+      id: string;
+      status: string;
+      fetched: number;
+      inserted: number;
+      duplicates: number;
+      rejected: number;
+      error: string | null;
+    }>(
+      'select id, status, fetched, inserted, duplicates, rejected, error from etl_runs where workflow_id = $1 order by window_start',
+      [workflowId],
+    )
+  ).rows;
+
+const rootCause = (err: unknown) => {
+  let e = err as { cause?: unknown; message: string; type?: string };
+  while (e.cause) e = e.cause as typeof e;
+  return e;
+};
+
+describe('daily ETL', () => {
+  it('loads a day end to end, and a re-run of it adds nothing and keeps one sheet row', async () => {
+    const day = '2023-03-01';
+    const world = await etlWorld({ days: [day], recordsPerDay: 400, users: 37, seed: 'e2e' });
+    const want = world.itresume.expected(day);
+    expect(want.attempts).toBe(400);
+
+    const first = await runEtl(world, { start: day, lookbackHours: 3 });
+    expect(first.error).toBeUndefined();
+    expect(first.result!.windows).toEqual([
+      expect.objectContaining({ day, fetched: 400, inserted: 400, duplicates: 0, rejected: 0 }),
+    ]);
+    // The request asked for the day plus the lookback overlap, in IT Resume's time format.
+    expect(world.itresume.requests[0]!.query).toMatchObject({
+      start: '2023-02-28 21:00:00.000000',
+      end: '2023-03-02 00:00:00.000000',
+      client: world.itresume.client,
+    });
+
+    // Rows in the table, and the figures computed in SQL.
+    expect(await attemptsOn(world.pool, day)).toBe(400);
+    const figures = { date: day, attempts: want.attempts, successful: want.successful, uniqueUsers: want.uniqueUsers };
+    expect(first.result!.days).toEqual([figures]);
+    expect(want.successful).toBeGreaterThan(0);
+    expect(want.uniqueUsers).toBe(37);
+
+    // The sheet: a header, then the day's row.
+    expect(world.sheets.rows(world.spreadsheetId)).toEqual([
+      ['date', 'attempts', 'successful_attempts', 'unique_users'],
+      [day, want.attempts, want.successful, want.uniqueUsers],
+    ]);
+
+    // The e-mail, parsed: the day's figures in the text and in the HTML table.
+    const mail = await world.smtp.waitFor((m) => m.subject?.includes(day) ?? false);
+    expect(mail.to).toMatchObject({ text: 'data-team@example.org' });
+    expect(mail.text).toMatch(new RegExp(`${day}\\s+${want.attempts}\\s+${want.successful}\\s+${want.uniqueUsers}`));
+    const cells = [...String(mail.html).matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(cells.slice(0, 4)).toEqual([day, String(want.attempts), String(want.successful), String(want.uniqueUsers)]);
+    expect(cells.slice(4, 9)).toEqual([day, '400', '400', '0', '0']);
+
+    // The log file of today, with every stage's start and end.
+    const log = readFileSync(join(world.logDir, `${utcDay(Date.now())}.log`), 'utf8');
+    for (const line of [
+      'download + load started',
+      'download started',
+      'download finished in',
+      'load finished in',
+      'aggregate 2023-02-28..2023-03-01 finished',
+      'sheets update started',
+      'sheets update finished',
+      'report e-mail finished',
+      'log retention (3 days) finished',
+    ]) {
+      expect(log).toContain(line);
+    }
+
+    // Re-run the same day: zero new rows, the same single sheet row, and etl_runs says so.
+    const second = await runEtl(world, { start: day, lookbackHours: 3 });
+    expect(second.error).toBeUndefined();
+    expect(await attemptsOn(world.pool, day)).toBe(400);
+    expect(world.sheets.rows(world.spreadsheetId)).toHaveLength(2);
+    expect(world.sheets.rows(world.spreadsheetId)[1]).toEqual([day, want.attempts, want.successful, want.uniqueUsers]);
+    expect(await runsOf(world, second.workflowId)).toEqual([
+      expect.objectContaining({ status: 'succeeded', fetched: 400, inserted: 0, duplicates: 400, rejected: 0 }),
+    ]);
+    expect(await runsOf(world, first.workflowId)).toEqual([
+      expect.objectContaining({ status: 'succeeded', fetched: 400, inserted: 400, duplicates: 0 }),
+    ]);
+  });
+
+  it('keeps malformed records in etl_rejected with reasons and loads the rest', async () => {
+    const day = '2023-03-05';
+    const world = await etlWorld({ days: [day], recordsPerDay: 300, seed: 'malformed', malformedEvery: 6 });
+    const want = world.itresume.expected(day);
+    expect(want.malformed).toBe(50);
+
+    const run = await runEtl(world, { start: day, lookbackHours: 0 });
+    expect(run.error).toBeUndefined();
+    expect(run.result!.windows[0]).toMatchObject({ fetched: 300, inserted: want.attempts, rejected: 50 });
+    expect(await attemptsOn(world.pool, day)).toBe(want.attempts);
+    expect(run.result!.days[0]).toEqual({
+      date: day,
+      attempts: want.attempts,
+      successful: want.successful,
+      uniqueUsers: want.uniqueUsers,
+    });
+
+    const [runRow] = await runsOf(world, run.workflowId);
+    const { rows } = await world.pool.query<{ raw: string; reason: string }>(
+      'select raw, reason from etl_rejected where run_id = $1',
+      [runRow!.id],
+    );
+    expect(rows).toHaveLength(50);
+    const reasons = rows.map((r) => r.reason);
+    for (const pattern of [
+      /^passback_params: /,
+      /^lti_user_id is not 32 hex/,
+      /^is_correct must be null for a run/,
+      /^attempt_type "debug"/,
+      /^created_at is not/,
+    ]) {
+      expect(reasons.filter((r) => pattern.test(r))).toHaveLength(10);
+    }
+    // The raw record is kept as received.
+    const broken = rows.find((r) => r.reason.startsWith('passback_params'))!;
+    expect(JSON.parse(broken.raw)).toMatchObject({
+      passback_params: "{'oauth_consumer_key': '', 'lis_result_sourcedid': 'unterminated}",
+    });
+  });
+
+  it('retries 5xx (honouring Retry-After) and recovers', async () => {
+    const day = '2023-03-09';
+    const world = await etlWorld({ days: [day], recordsPerDay: 50, seed: 'flaky' });
+    world.itresume.faults.add({
+      path: '/api/statistics',
+      times: 2,
+      fault: { kind: 'status', status: 503, retryAfter: 1, message: 'maintenance' },
+    });
+    const run = await runEtl(world, { start: day, lookbackHours: 0 });
+    expect(run.error).toBeUndefined();
+    expect(world.itresume.requests.map((r) => r.status)).toEqual([503, 503, 200]);
+    const gaps = world.itresume.requests.slice(1).map((r, i) => r.at - world.itresume.requests[i]!.at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(900);
+    expect(await attemptsOn(world.pool, day)).toBe(50);
+    expect(world.smtp.messages.some((m) => m.subject?.includes('FAILED'))).toBe(false);
+  });
+
+  it('fails clearly on a 4xx without retrying, and sends a failure e-mail', async () => {
+    const day = '2023-03-11';
+    const world = await etlWorld({ days: [day], seed: 'denied', env: { ITRESUME_CLIENT_KEY: 'wrong-key' } });
+    const run = await runEtl(world, { start: day, lookbackHours: 0 });
+    expect(run.error).toBeInstanceOf(WorkflowFailedError);
+    expect(rootCause(run.error)).toMatchObject({ type: 'AuthRevoked', message: expect.stringContaining('403') });
+    expect(world.itresume.requests).toHaveLength(1);
+    const mail = await world.smtp.waitFor((m) => m.subject?.includes('FAILED') ?? false);
+    expect(mail.subject).toBe(`Ferry daily ETL FAILED for ${day}`);
+    expect(mail.text).toContain('IT Resume API answered 403: {"client_key":"Invalid client key"}');
+    expect(await runsOf(world, run.workflowId)).toEqual([
+      expect.objectContaining({ status: 'failed', error: expect.stringContaining('403') }),
+    ]);
+    const log = readFileSync(join(world.logDir, `${utcDay(Date.now())}.log`), 'utf8');
+    expect(log).toMatch(/ERROR .*download \+ load failed after .*403/);
+  });
+
+  it('fails clearly on an `errors` body (HTTP 200), and sends a failure e-mail', async () => {
+    const day = '2023-03-13';
+    const world = await etlWorld({ days: [day], seed: 'errors' });
+    world.itresume.faults.add({
+      path: '/api/statistics',
+      fault: { kind: 'status', status: 200, message: 'Date range is too large' },
+    });
+    const run = await runEtl(world, { start: day, lookbackHours: 0 });
+    expect(rootCause(run.error)).toMatchObject({
+      type: 'InvalidInput',
+      message: 'IT Resume API returned errors: Date range is too large',
+    });
+    expect(world.itresume.requests).toHaveLength(1);
+    const mail = await world.smtp.waitFor((m) => m.subject?.includes('FAILED') ?? false);
+    expect(mail.text).toContain('Date range is too large');
+  });
+
+  it('log retention: with logs of 5 days, only the last 3 remain after a run', async () => {
+    const day = '2023-03-15';
+    const world = await etlWorld({ days: [day], recordsPerDay: 10, seed: 'retention' });
+    const today = Date.parse(`${utcDay(Date.now())}T00:00:00Z`);
+    const names = [4, 3, 2, 1].map((n) => `${utcDay(today - n * 86_400_000)}.log`);
+    for (const n of names) writeFileSync(join(world.logDir, n), 'an older run\n');
+    const run = await runEtl(world, { start: day, lookbackHours: 0 });
+    expect(run.error).toBeUndefined();
+    const logs = readdirSync(world.logDir)
+      .filter((n) => n.endsWith('.log'))
+      .sort();
+    expect(logs).toEqual([names[2], names[3], `${utcDay(today)}.log`]);
+  });
+});

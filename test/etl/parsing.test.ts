@@ -1,0 +1,187 @@
+// The ETL's pure parts: passback_params (Python literals, never eval), record validation, the
+// streaming JSON array splitter, and log retention.
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pruneLogs } from '../../activities/etl-log/retention';
+import { splitJsonArray, type StreamItem } from '../../activities/itresume/json-array-stream';
+import { parsePassbackParams, parsePythonLiteral } from '../../activities/itresume/passback-params';
+import { validateRecord } from '../../activities/itresume/record';
+import { dayWindow, rangeProblems, runDays } from '../../lib/etl-windows';
+
+describe('passback_params parser', () => {
+  it('reads the Python dict literals IT Resume sends', () => {
+    expect(
+      parsePassbackParams(
+        "{'oauth_consumer_key': '', 'lis_result_sourcedid': 'course-v1:SkillFactory+DST-3.0:lms-1', 'lis_outcome_service_url': 'https://x/grade_handler'}",
+      ),
+    ).toEqual({
+      oauth_consumer_key: '',
+      lis_result_sourcedid: 'course-v1:SkillFactory+DST-3.0:lms-1',
+      lis_outcome_service_url: 'https://x/grade_handler',
+    });
+    expect(
+      parsePassbackParams(`{"a": "it's", 'b': 'say \\'hi\\'', 'c': None, 'd': True, 'e': False, 'f': -1.5e3}`),
+    ).toEqual({
+      a: "it's",
+      b: "say 'hi'",
+      c: null,
+      d: true,
+      e: false,
+      f: -1500,
+    });
+    expect(parsePythonLiteral(`{'t': (1, 2,), 'l': [], 'n': {'x': 'a\\nb\\x41\\u00e9\\U0001F600\\d'}}`)).toEqual({
+      t: [1, 2],
+      l: [],
+      n: { x: 'a\nbAé😀\\d' },
+    });
+    expect(parsePassbackParams('{}')).toEqual({});
+  });
+
+  it('refuses anything that is not a literal — code is never evaluated', () => {
+    for (const bad of [
+      "__import__('os').system('echo pwned')",
+      "{'a': __import__('os')}",
+      "{'a': 'unterminated}",
+      "{'a' 'b'}",
+      "{'a': 1,,}",
+      "{'a': 1} trailing",
+      "['not', 'a', 'dict']",
+      "{'a': lambda: 1}",
+      '',
+    ]) {
+      expect(() => parsePassbackParams(bad), bad).toThrow();
+    }
+  });
+});
+
+describe('record validation', () => {
+  const good = {
+    lti_user_id: '0123456789abcdef0123456789ABCDEF',
+    passback_params: "{'oauth_consumer_key': '', 'lis_result_sourcedid': 's1', 'extra': 2}",
+    is_correct: null,
+    attempt_type: 'run',
+    created_at: '2023-05-31 09:16:11.313646',
+  };
+
+  it('accepts valid runs and submits and normalises them', () => {
+    const v = validateRecord(good);
+    expect(v).toMatchObject({
+      ok: true,
+      attempt: {
+        ltiUserId: '0123456789abcdef0123456789abcdef',
+        attemptType: 'run',
+        isCorrect: null,
+        createdAt: '2023-05-31 09:16:11.313646',
+        oauthConsumerKey: '',
+        lisResultSourcedid: 's1',
+        lisOutcomeServiceUrl: null,
+        extraParams: { extra: 2 },
+      },
+    });
+    expect(
+      validateRecord({ ...good, attempt_type: 'submit', is_correct: 1, created_at: '2023-05-31 09:16:11' }),
+    ).toMatchObject({
+      ok: true,
+      attempt: { isCorrect: 1, createdAt: '2023-05-31 09:16:11.000000' },
+    });
+    expect(validateRecord({ ...good, passback_params: null })).toMatchObject({ ok: true });
+  });
+
+  it('says why a record is bad', () => {
+    const reason = (r: object) => {
+      const v = validateRecord(r);
+      return v.ok ? 'ok' : v.reason;
+    };
+    expect(reason({ ...good, lti_user_id: 'xyz' })).toMatch(/lti_user_id/);
+    expect(reason({ ...good, attempt_type: 'debug' })).toMatch(/attempt_type "debug"/);
+    expect(reason({ ...good, is_correct: 1 })).toMatch(/null for a run/);
+    expect(reason({ ...good, attempt_type: 'submit', is_correct: null })).toMatch(/0 or 1/);
+    expect(reason({ ...good, attempt_type: 'submit', is_correct: 2 })).toMatch(/0 or 1/);
+    expect(reason({ ...good, created_at: '2023-02-30 10:00:00' })).toMatch(/created_at/);
+    expect(reason({ ...good, created_at: 'yesterday' })).toMatch(/created_at/);
+    expect(reason({ ...good, passback_params: "{'a': " })).toMatch(/passback_params/);
+    expect(reason({ ...good, passback_params: 42 })).toMatch(/passback_params/);
+    expect(reason([1, 2])).toMatch(/not a JSON object/);
+  });
+});
+
+async function collect(chunks: string[]): Promise<StreamItem[]> {
+  const out: StreamItem[] = [];
+  async function* source() {
+    for (const c of chunks) yield Buffer.from(c);
+  }
+  for await (const item of splitJsonArray(source())) out.push(item);
+  return out;
+}
+
+describe('streaming JSON array splitter', () => {
+  const items = [{ a: 'x]},{"', b: [1, { c: '\\"' }] }, { é: 'ünï 😀', n: null }, 7, 'str,]', null, { last: true }];
+  const text = ` [ ${items.map((i) => JSON.stringify(i)).join(' ,\n')} ] `;
+
+  it('yields the same items whatever the chunk boundaries', async () => {
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 7, 64, bytes.length]) {
+      // Split on byte boundaries (even inside a multi-byte character) to mimic a network.
+      const parts: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
+      async function* source() {
+        for (const p of parts) yield p;
+      }
+      const got: unknown[] = [];
+      for await (const item of splitJsonArray(source())) got.push(item.kind === 'item' ? item.value : item);
+      expect(got, `chunk size ${size}`).toEqual(items);
+    }
+  });
+
+  it('keeps an invalid item as bad-item, reports an object reply, and flags truncation', async () => {
+    const bad = await collect(['[{"a":1},{"b":tru},{"c":3}]']);
+    expect(bad.map((i) => i.kind)).toEqual(['item', 'bad-item', 'item']);
+    expect(bad[1]).toMatchObject({ raw: '{"b":tru}' });
+    expect(await collect(['{"errors": ', '{"client_key": "bad"}}'])).toEqual([
+      { kind: 'object', value: { errors: { client_key: 'bad' } } },
+    ]);
+    expect(await collect(['[]'])).toEqual([]);
+    await expect(collect(['[{"a":1},{"b"'])).rejects.toMatchObject({ truncated: true });
+    await expect(collect(['<html>'])).rejects.toMatchObject({ truncated: false });
+    await expect(collect(['[1] x'])).rejects.toMatchObject({ truncated: false });
+  });
+});
+
+describe('windows', () => {
+  it('loads yesterday by default, a range inclusively, with the lookback on the first window', () => {
+    expect(runDays({}, new Date('2024-10-09T03:00:00Z'))).toEqual(['2024-10-08']);
+    expect(runDays({ start: '2024-10-01', end: '2024-10-03' }, new Date())).toEqual([
+      '2024-10-01',
+      '2024-10-02',
+      '2024-10-03',
+    ]);
+    expect(dayWindow('2024-10-08', 3)).toEqual({
+      day: '2024-10-08',
+      start: '2024-10-07T21:00:00.000Z',
+      end: '2024-10-09T00:00:00.000Z',
+    });
+    expect(rangeProblems({ start: '2024-02-30' }, '2024-10-09')).toEqual([
+      { field: 'start', message: expect.any(String) },
+    ]);
+    expect(rangeProblems({ start: '2024-10-05', end: '2024-10-01' }, '2024-10-09')[0]?.field).toBe('end');
+    expect(rangeProblems({ start: '2024-10-10' }, '2024-10-09')[0]?.field).toBe('start');
+    expect(rangeProblems({ end: '2024-10-01' }, '2024-10-09')[0]?.field).toBe('start');
+  });
+});
+
+describe('log retention', () => {
+  it('keeps the last LOG_RETENTION_DAYS days of logs, whoever wrote them, and nothing else is touched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-etl-logs-'));
+    const now = new Date('2026-11-23T10:00:00Z');
+    for (const day of ['2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23']) {
+      writeFileSync(join(dir, `${day}.log`), 'x\n');
+    }
+    writeFileSync(join(dir, '2024-10-08.txt'), 'the seed script wrote this\n');
+    writeFileSync(join(dir, 'notes.md'), 'not a log\n');
+    const removed = await pruneLogs(dir, 3, now);
+    expect(removed).toEqual(['2024-10-08.txt', '2026-11-19.log', '2026-11-20.log']);
+    expect(readdirSync(dir).sort()).toEqual(['2026-11-21.log', '2026-11-22.log', '2026-11-23.log', 'notes.md']);
+  });
+});
