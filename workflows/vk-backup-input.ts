@@ -28,8 +28,8 @@ export function backupInputProblems(input: Partial<VkBackupInput>): Array<{ fiel
   if (folder !== undefined && (!folder.trim() || folder.split('/').some((p) => p === '..' || p === '.'))) {
     problems.push({ field: 'folder', message: 'must be a non-empty folder path without . or .. parts' });
   }
-  if (input.source !== undefined && input.source !== 'vk' && input.source !== 'ok') {
-    problems.push({ field: 'source', message: 'must be vk or ok' });
+  if (input.source !== undefined && input.source !== 'vk') {
+    problems.push({ field: 'source', message: 'must be vk' });
   }
   const targets: DestinationCredentials[] = Array.isArray(input.targets) ? input.targets : [];
   if (!targets.length) problems.push({ field: 'targets', message: 'name at least one cloud' });

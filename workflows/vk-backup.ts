@@ -1,4 +1,4 @@
-// vkBackup: list a VK (or OK) user's photos into a stored copy plan, copy it to each target cloud with
+// vkBackup: list a VK user's photos into a stored copy plan, copy it to each target cloud with
 // one copyToCloud child per cloud (both at once; one failing never loses the other's copies), then
 // write the seeds' JSON report next to the photos as photos.json and return it.
 import {
@@ -21,7 +21,7 @@ import { copyToCloud } from './copy-to-cloud';
 import { validateBackupInput } from './vk-backup-input';
 
 export interface VkBackupInput {
-  /** vk (default) or ok. */
+  /** The photo source: vk (the default and, for now, the only one). */
   source?: PhotoSourceKind;
   /** A user id or screen name. */
   user: string;

@@ -1,7 +1,8 @@
 // The photo-backup activities' signatures, importable by workflows (types only, no I/O).
 import type { DestinationSpec, PlanRef } from '../../lib/copy-plan';
 
-export type PhotoSourceKind = 'vk' | 'ok';
+// Only VK for now: OK's photos.getPhotos response could not be confirmed from public docs (see the README).
+export type PhotoSourceKind = 'vk';
 
 export interface PlanPhotoBackupInput {
   source: PhotoSourceKind;
