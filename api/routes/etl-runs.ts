@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { runsOfWorkflow } from '../../activities/db/etl-runs';
-import { rangeProblems, utcDay } from '../../lib/etl-windows';
+import { addDays, rangeProblems, utcDay } from '../../lib/etl-windows';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { errorResponses, registry, z } from '../openapi';
@@ -21,6 +21,7 @@ const EtlRunRequest = registry.register(
 );
 const EtlRunAccepted = registry.register('EtlRunAccepted', z.object({ id: z.string(), status_url: z.string() }));
 const EtlWindowState = z.object({
+  day: z.string().openapi({ description: 'The UTC day the window loads' }),
   windowStart: z.string(),
   windowEnd: z.string(),
   status: z.enum(['running', 'succeeded', 'failed']),
@@ -119,6 +120,7 @@ export function etlRunsRoutes(deps: ApiDeps): Router {
       closedAt: description.closeTime?.toISOString() ?? null,
       failure,
       windows: windows.map((w) => ({
+        day: addDays(w.windowEnd.slice(0, 10), -1),
         windowStart: w.windowStart,
         windowEnd: w.windowEnd,
         status: w.status,

@@ -2,11 +2,13 @@
 // API, the Google OAuth + Sheets fakes and a real SMTP sink. Each test owns its UTC days (the fakes
 // only have records on them), so tests can share the database.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createEtlActivities } from '../../activities/etl/activities';
+import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
 import { utcDay } from '../../lib/etl-windows';
 import { etlRun, type EtlRunInput } from '../../workflows/etl-run';
@@ -227,5 +229,68 @@ describe('daily ETL', () => {
       .filter((n) => n.endsWith('.log'))
       .sort();
     expect(logs).toEqual([names[2], names[3], `${utcDay(today)}.log`]);
+  });
+});
+
+describe('ETL API', () => {
+  it('POST /etl-runs starts a backfill (202 + status_url); GET reports state and counts; bad input is a 400 naming the field', async () => {
+    const taskQueue = uniqueTaskQueue('etl-api');
+    const days = ['2023-03-20', '2023-03-21'];
+    const world = await etlWorld({ days, recordsPerDay: 30, seed: 'api', env: { TEMPORAL_TASK_QUEUE: taskQueue } });
+    const temporal = await testClient(world.config);
+    const app = createApp({
+      config: world.config,
+      temporal,
+      pool: world.pool,
+      logger: createLogger({ level: 'silent' }),
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const post = (body: unknown) =>
+      fetch(`${base}/etl-runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    try {
+      const bad = await post({ start: '2023-02-30' });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: { code: 'invalid_request', details: [{ field: 'start' }] } });
+      const reversed = await post({ start: '2023-03-21', end: '2023-03-20' });
+      expect(
+        ((await reversed.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]!.field,
+      ).toBe('end');
+      expect((await post({ start: '2023-03-20', extra: 1 })).status).toBe(400);
+      expect((await fetch(`${base}/etl-runs/etl-run-00000000-0000-0000-0000-000000000000`)).status).toBe(404);
+
+      const activities = createEtlActivities({
+        config: world.config,
+        logger: createLogger({ level: 'silent' }),
+        pool: world.pool,
+      });
+      const state = await withWorker({ activities, taskQueue, config: world.config }, async () => {
+        const res = await post({ start: days[0], end: days[1] });
+        expect(res.status).toBe(202);
+        const { id, status_url } = (await res.json()) as { id: string; status_url: string };
+        expect(status_url).toBe(`${world.config.FERRY_PUBLIC_URL}/etl-runs/${id}`);
+        await temporal.workflow.getHandle(id).result();
+        return (await (await fetch(`${base}/etl-runs/${id}`)).json()) as Record<string, unknown>;
+      });
+      const want = days.map((d) => world.itresume.expected(d).attempts);
+      expect(state).toMatchObject({
+        status: 'COMPLETED',
+        failure: null,
+        windows: [
+          { day: '2023-03-20', windowStart: '2023-03-19T21:00:00Z', status: 'succeeded', inserted: want[0] },
+          { day: '2023-03-21', windowStart: '2023-03-21T00:00:00Z', status: 'succeeded', inserted: want[1] },
+        ],
+        totals: { inserted: want[0]! + want[1]!, duplicates: 0, rejected: 0 },
+      });
+      const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/etl-runs', '/etl-runs/{id}']));
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
