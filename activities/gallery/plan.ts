@@ -49,15 +49,14 @@ export function rootFolderFor(galleryName: string): string {
  * `a/b.jpg`. Empty segments and `.`/`..` are dropped (never climbed), so nothing leaves the gallery folder.
  */
 export function relPathFor(name: string, fallbackName: string): string {
-  const parts = name
-    .split(/[\\/]/)
+  const raw = name.split(/[\\/]/);
+  const file = sanitizeSegment(raw.pop() ?? '') || sanitizeSegment(fallbackName);
+  const dirs = raw
     .map(sanitizeSegment)
-    .filter((p) => p !== '');
-  const file = parts.pop() ?? '';
-  const dirs = parts.slice(0, MAX_DEPTH - 1);
-  let rel = [...dirs, file || sanitizeSegment(fallbackName)].join('/');
-  if (rel.length > MAX_PATH_CHARS) rel = sanitizeSegment(fallbackName);
-  return rel;
+    .filter((p) => p !== '')
+    .slice(0, MAX_DEPTH - 1);
+  const rel = [...dirs, file].join('/');
+  return rel.length > MAX_PATH_CHARS ? file : rel;
 }
 
 /** `a/b.jpg` -> `a/b (2).jpg`: the second file that maps to a taken path keeps both. */
