@@ -1,0 +1,153 @@
+// The Kubernetes manifests, offline: both overlays render with kustomize, every object validates
+// strictly against the Kubernetes 1.32 schemas, and the properties the deployment relies on hold
+// (probes, resources, non-root read-only pods, the HPA, PDBs, deny-by-default network policies).
+import { describe, expect, it } from 'vitest';
+import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
+import { parseManifests, readRepoFile, renderKustomize, validateManifests, type Manifest } from './tools';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- walking parsed YAML */
+type Any = any;
+
+const OVERLAYS = ['dev', 'prod'] as const;
+const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, renderKustomize(`k8s/overlays/${o}`)])) as Record<
+  (typeof OVERLAYS)[number],
+  { text: string; manifests: Manifest[] }
+>;
+const find = (ms: Manifest[], kind: string, name: string): Any => {
+  const m = ms.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!m) throw new Error(`${kind}/${name} not rendered`);
+  return m;
+};
+
+describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
+  const { text, manifests } = rendered[overlay];
+
+  it('validates strictly against the Kubernetes schemas', () => {
+    const result = validateManifests(text);
+    expect(result.output).toBe('');
+    expect(result.ok).toBe(true);
+  });
+
+  it('has every object the deployment needs, in one namespace', () => {
+    const kinds = manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort();
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Deployment/ferry-api',
+        'Deployment/ferry-worker',
+        'Service/ferry-api',
+        'Ingress/ferry-api',
+        'HorizontalPodAutoscaler/ferry-worker',
+        'PodDisruptionBudget/ferry-api',
+        'PodDisruptionBudget/ferry-worker',
+        'NetworkPolicy/ferry-default-deny',
+        'NetworkPolicy/ferry-api',
+        'NetworkPolicy/ferry-worker',
+        'ServiceAccount/ferry',
+      ]),
+    );
+    expect(manifests.some((m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('ferry-config-'))).toBe(true);
+    // The Secret is created out of band: applying the overlay must never overwrite it with blanks.
+    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    const ns = find(manifests, 'Namespace', overlay === 'prod' ? 'ferry' : 'ferry-dev');
+    for (const m of manifests.filter((x) => x.kind !== 'Namespace')) {
+      expect(m.metadata.namespace, `${m.kind}/${m.metadata.name}`).toBe(ns.metadata.name);
+    }
+  });
+
+  it.each(['ferry-api', 'ferry-worker'])('%s: probes, resources, non-root read-only pod, config', (name) => {
+    const dep = find(manifests, 'Deployment', name);
+    const pod = dep.spec.template.spec;
+    const [c] = pod.containers;
+    const port = name === 'ferry-api' ? 'http' : 'health';
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port });
+    expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port });
+    for (const k of ['cpu', 'memory']) {
+      expect(c.resources.requests[k], k).toBeTruthy();
+      expect(c.resources.limits[k], k).toBeTruthy();
+    }
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    // With a read-only root, every writable path Ferry uses must be a mounted emptyDir.
+    const config = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('ferry-config-')) as Any;
+    const writable = ['/tmp', config.data.LOG_DIR, config.data.FERRY_DATA_DIR];
+    for (const path of writable) {
+      const mount = c.volumeMounts.find((v: Any) => v.mountPath === path);
+      expect(mount, `mount for ${path}`).toBeDefined();
+      expect(pod.volumes.find((v: Any) => v.name === mount.name).emptyDir).toBeDefined();
+    }
+    expect(c.envFrom).toEqual([
+      { configMapRef: { name: config.metadata.name } },
+      { secretRef: { name: 'ferry-secrets' } },
+    ]);
+    expect(c.image).toMatch(/^ghcr\.io\/example\/ferry:/);
+  });
+
+  it('gives the worker more grace than its own shutdown grace, and lets the HPA own its replicas', () => {
+    const worker = find(manifests, 'Deployment', 'ferry-worker');
+    const config = manifests.find((m) => m.kind === 'ConfigMap') as Any;
+    expect(worker.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
+      Number(config.data.WORKER_SHUTDOWN_GRACE_SECONDS) + 5,
+    );
+    expect(worker.spec.replicas).toBeUndefined();
+    const hpa = find(manifests, 'HorizontalPodAutoscaler', 'ferry-worker');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ferry-worker' });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(1);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+  });
+
+  it('selects the right pods with its Service, PDBs and network policies', () => {
+    const labelsOf = (dep: string) => find(manifests, 'Deployment', dep).spec.template.metadata.labels;
+    const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    expect(matches(find(manifests, 'Service', 'ferry-api').spec.selector, labelsOf('ferry-api'))).toBe(true);
+    for (const dep of ['ferry-api', 'ferry-worker']) {
+      expect(matches(find(manifests, 'PodDisruptionBudget', dep).spec.selector.matchLabels, labelsOf(dep))).toBe(true);
+      const np = find(manifests, 'NetworkPolicy', dep);
+      expect(matches(np.spec.podSelector.matchLabels, labelsOf(dep))).toBe(true);
+      expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      // Egress to the internet never reaches private ranges or the cloud metadata address.
+      for (const rule of np.spec.egress) {
+        for (const to of rule.to ?? []) {
+          if (to.ipBlock?.cidr === '0.0.0.0/0')
+            expect(to.ipBlock.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '169.254.0.0/16']));
+        }
+      }
+    }
+    const deny = find(manifests, 'NetworkPolicy', 'ferry-default-deny');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const ingress = find(manifests, 'Ingress', 'ferry-api');
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'ferry-api', port: { name: 'http' } });
+  });
+
+  it('registers every search attribute Ferry sets', () => {
+    const job = find(manifests, 'Job', 'ferry-search-attributes');
+    const script: string = job.spec.template.spec.containers[0].args[0];
+    for (const key of FERRY_SEARCH_ATTRIBUTES) expect(script).toContain(key.name);
+  });
+});
+
+describe('k8s secret template', () => {
+  it('validates and carries no values', () => {
+    const text = readRepoFile('k8s/secret.template.yaml');
+    const result = validateManifests(text);
+    expect(result.output).toBe('');
+    const [secret] = parseManifests(text) as Any[];
+    expect(secret.kind).toBe('Secret');
+    expect(Object.values(secret.stringData).every((v) => v === '')).toBe(true);
+  });
+
+  it('the validator rejects an unknown field (the check is strict)', () => {
+    const podField = '      automountServiceAccountToken: false\n';
+    const bad = rendered.dev.text.replace(podField, `${podField}      notAField: 1\n`);
+    const result = validateManifests(bad);
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain("'notAField' was unexpected");
+  });
+});
