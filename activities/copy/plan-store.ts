@@ -162,6 +162,40 @@ export class PlanStore {
     );
   }
 
+  /** Records many outcomes in one statement (a page of items found already there). */
+  async recordMany(planId: string, destinationKey: string, rows: Array<{ seq: number; result: CopyItemResult }>) {
+    if (!rows.length) return;
+    const json = rows.map(({ seq, result: r }) => ({
+      key: r.key,
+      seq,
+      rel_path: r.relPath,
+      status: r.status,
+      bytes: r.bytes,
+      md5: r.md5 ?? null,
+      crc32: r.crc32 ?? null,
+      destination_id: r.destinationId ?? null,
+      destination_path: r.destinationPath ?? null,
+      renamed_from: r.renamedFrom ?? null,
+      error_type: r.error?.type ?? null,
+      error_message: r.error?.message ?? null,
+    }));
+    await this.pool.query(
+      `insert into copy_results (plan_id, destination_key, key, seq, rel_path, status, bytes, md5, crc32,
+                                 destination_id, destination_path, renamed_from, error_type, error_message)
+       select $1, $2, key, seq, rel_path, status, bytes, md5, crc32, destination_id, destination_path,
+              renamed_from, error_type, error_message
+         from jsonb_to_recordset($3::jsonb) as x(key text, seq int, rel_path text, status text, bytes bigint,
+              md5 text, crc32 text, destination_id text, destination_path text, renamed_from text,
+              error_type text, error_message text)
+       on conflict (plan_id, destination_key, key) do update set
+         seq = excluded.seq, rel_path = excluded.rel_path, status = excluded.status, bytes = excluded.bytes,
+         md5 = excluded.md5, crc32 = excluded.crc32, destination_id = excluded.destination_id,
+         destination_path = excluded.destination_path, renamed_from = excluded.renamed_from,
+         error_type = excluded.error_type, error_message = excluded.error_message, updated_at = now()`,
+      [planId, destinationKey, JSON.stringify(json)],
+    );
+  }
+
   /** The per-item report of one plan at one destination, in plan order, optionally of one status. */
   async results(
     planId: string,

@@ -35,6 +35,20 @@ const { readPlanPage, recordCopyResult } = proxyActivities<CopyActivities>({
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
 });
 
+const { findPresent } = proxyActivities<CopyActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
+});
+
+/** Probing is metadata only: it may run wider than the copies themselves. */
+const PROBE_WIDTH = 4;
+
 /** The reason an item failed, from the activity's last failure (typed by the activity). */
 function failedResult(item: CopyPlanItem, err: unknown): CopyItemResult {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
@@ -79,11 +93,24 @@ export async function copyPlanPage(input: CopyPageInput): Promise<PageSummary> {
       .catch(() => undefined);
   };
 
+  // Items a previous run (or attempt of this page) already copied cost no activity of their own.
+  const present = await findPresent({
+    planId: input.planId,
+    offset: input.offset,
+    items,
+    destination: input.destination,
+    concurrency: options.concurrency * PROBE_WIDTH,
+  });
+  tally.alreadyThere += present.alreadyThere;
+  tally.bytesDone += present.bytes;
+  renamed.push(...present.renamed);
+
   let next = 0;
   const lane = async () => {
-    while (next < items.length) {
-      const seq = input.offset + next;
-      const item = items[next++]!;
+    while (next < present.missing.length) {
+      const index = present.missing[next++]!;
+      const seq = input.offset + index;
+      const item = items[index]!;
       current.add(item.relPath);
       let result: CopyItemResult;
       try {
@@ -112,6 +139,6 @@ export async function copyPlanPage(input: CopyPageInput): Promise<PageSummary> {
       report();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, items.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, present.missing.length) }, lane));
   return { offset: input.offset, ...tally, failures, renamed };
 }

@@ -1,0 +1,185 @@
+// The copyFile activity: one plan item to one destination, exactly once and verified.
+//   probe -> already there (tagged with the item's key, size/md5 as planned) | remove a bad copy
+//   upload from URL (Yandex, public sources) or stream through MD5/CRC-32, resuming from the heartbeat
+//   verify against the plan and the destination's own md5/size -> remove + retry on mismatch
+//   record the outcome in PostgreSQL.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { CopyItemResult, CopyPlanItem } from '../../lib/copy-plan';
+import { FailureType } from '../../lib/failures';
+import type { Destination, FolderRef, RemoteFile, UploadCheckpoint } from '../clouds/destination';
+import { HashingSource, type Digest } from './hashing';
+import { SourceReader } from './source';
+import { assertFetchable } from './url-guard';
+import type { CopyFileInput } from './types';
+
+/** What an attempt leaves in its heartbeat for the next attempt of the same item. */
+export interface CopyHeartbeat {
+  key: string;
+  name?: string;
+  checkpoint?: UploadCheckpoint;
+  bytes?: number;
+}
+
+export interface CopyFileEnv {
+  destination: Destination;
+  ensureFolder(relDir: string): Promise<FolderRef>;
+  record(result: CopyItemResult): Promise<void>;
+}
+
+export const splitPath = (relPath: string) => {
+  const parts = relPath.split('/').filter(Boolean);
+  const name = parts.pop();
+  if (!name) {
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `empty file name in relPath "${relPath}"`,
+      nonRetryable: true,
+    });
+  }
+  return { dir: parts.join('/'), name };
+};
+
+/** Differences between what we expected and what we got, as readable sentences; empty when all agree. */
+function mismatches(item: CopyPlanItem, got: Partial<Digest>, remote: RemoteFile | undefined): string[] {
+  const out: string[] = [];
+  const cmp = (what: string, expected: string | number | undefined, actual: string | number | undefined) => {
+    if (
+      expected !== undefined &&
+      actual !== undefined &&
+      String(expected).toLowerCase() !== String(actual).toLowerCase()
+    ) {
+      out.push(`${what}: expected ${expected}, got ${actual}`);
+    }
+  };
+  cmp('size (plan vs source)', item.size, got.size);
+  cmp('crc32 (plan vs source)', item.crc32, got.crc32);
+  cmp('md5 (plan vs source)', item.md5, got.md5);
+  cmp('size (destination)', got.size ?? item.size, remote?.size);
+  cmp('md5 (destination)', got.md5 ?? item.md5, remote?.md5);
+  return out;
+}
+
+/** A tagged copy from an earlier run or attempt is good when it has the planned size and md5. */
+export const existingIsGood = (item: CopyPlanItem, f: RemoteFile) =>
+  (item.size === undefined || f.size === item.size) &&
+  (item.md5 === undefined || f.md5 === undefined || f.md5 === item.md5.toLowerCase());
+
+export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<CopyItemResult> {
+  const ctx = Context.current();
+  const { item } = input;
+  const signal = ctx.cancellationSignal;
+  const previous = ctx.info.heartbeatDetails as CopyHeartbeat | undefined;
+  const details: CopyHeartbeat = previous?.key === item.key ? { ...previous } : { key: item.key };
+  // Heartbeat on a timer, not only on progress: cancellation is delivered through heartbeats, and a
+  // slow destination must not look like a dead worker.
+  const beat = () => ctx.heartbeat(details);
+  beat();
+  const timer = setInterval(beat, Math.max(200, Math.min(1000, (ctx.info.heartbeatTimeoutMs ?? 3000) / 3)));
+  try {
+    return await attempt(input, env, details, signal);
+  } catch (err) {
+    if (signal.aborted)
+      throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('copy cancelled');
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function attempt(
+  input: CopyFileInput,
+  env: CopyFileEnv,
+  details: CopyHeartbeat,
+  signal: AbortSignal,
+): Promise<CopyItemResult> {
+  const { item } = input;
+  const { destination: dest } = env;
+  const { dir, name: wanted } = splitPath(item.relPath);
+  const folder = await env.ensureFolder(dir);
+
+  let probe = await dest.probe(folder, details.name ?? wanted, item);
+  if (probe.existing && existingIsGood(item, probe.existing)) {
+    const f = probe.existing;
+    // With a name in the heartbeat, it was this copy's own earlier attempt that finished the upload.
+    const status = details.name === undefined ? 'already_there' : 'copied';
+    const result: CopyItemResult = {
+      key: item.key,
+      relPath: item.relPath,
+      status,
+      bytes: f.size,
+      md5: f.md5,
+      destinationId: f.id,
+      destinationPath: f.path,
+      ...(f.name !== wanted && { renamedFrom: item.relPath }),
+    };
+    await env.record(result);
+    return result;
+  }
+  if (probe.existing) {
+    // Ours (tagged with this key) but not the planned bytes, or left by an attempt that did not verify.
+    await dest.remove(probe.existing);
+    probe = await dest.probe(folder, wanted, item);
+  }
+  const name = details.name ?? probe.freeName;
+  details.name = name;
+
+  const guard = {
+    allowedHosts: input.options.allowedSourceHosts,
+    allowPrivateNetwork: input.options.allowPrivateNetwork,
+  };
+  const serverSide = dest.uploadFromUrl && item.publiclyFetchable && input.options.serverSideUpload !== 'never';
+  let remote: RemoteFile;
+  let digest: Partial<Digest> = {};
+  if (serverSide) {
+    await assertFetchable(item.sourceUrl, guard);
+    remote = await dest.uploadFromUrl!({ folder, name, item, signal });
+  } else {
+    const reader = new SourceReader(item.sourceUrl, guard, signal);
+    const source = new HashingSource(reader, (n) => (details.bytes = (details.bytes ?? 0) + n));
+    const checkpoint = details.checkpoint;
+    const size = item.size ?? checkpoint?.total ?? (await source.prepare());
+    try {
+      remote = await dest.upload({
+        folder,
+        name,
+        item,
+        size,
+        open: (offset) => source.open(offset),
+        checkpoint,
+        onCheckpoint: (cp) => (details.checkpoint = cp),
+        tags: { sourceKey: item.key, size: size ?? 0, md5: item.md5?.toLowerCase() ?? '' },
+        finalMd5: () => source.digest().md5,
+        signal,
+      });
+    } finally {
+      source.close();
+    }
+    digest = source.digest();
+  }
+  details.checkpoint = undefined;
+
+  if (remote.md5 === undefined || remote.size === undefined) remote = (await dest.stat(remote)) ?? remote;
+  const problems = mismatches(item, digest, remote);
+  if (problems.length) {
+    await dest.remove(remote);
+    details.name = undefined;
+    throw ApplicationFailure.create({
+      type: FailureType.ChecksumMismatch,
+      message: `${item.relPath}: ${problems.join('; ')} (the bad copy was removed)`,
+    });
+  }
+  const result: CopyItemResult = {
+    key: item.key,
+    relPath: item.relPath,
+    status: 'copied',
+    bytes: digest.size ?? remote.size,
+    md5: digest.md5 ?? remote.md5,
+    crc32: digest.crc32,
+    destinationId: remote.id,
+    destinationPath: remote.path,
+    ...(name !== wanted && { renamedFrom: item.relPath }),
+  };
+  await env.record(result);
+  return result;
+}

@@ -1,0 +1,99 @@
+// MD5 and CRC-32 of the bytes as they stream past, without holding a file in memory. A resumed upload
+// re-hashes the prefix the destination already has by reading it from the source (never re-sending
+// it), because Node cannot serialise a hash's midway state into the heartbeat.
+import { createHash, type Hash } from 'node:crypto';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../lib/failures';
+import type { OpenedSource, SourceReader } from './source';
+
+export interface Digest {
+  size: number;
+  md5: string;
+  crc32: string;
+}
+
+class HashState {
+  md5: Hash = createHash('md5');
+  crc = 0;
+  bytes = 0;
+  update(chunk: Buffer) {
+    this.md5.update(chunk);
+    this.crc = crc32(chunk, this.crc);
+    this.bytes += chunk.length;
+  }
+  digest(): Digest {
+    return {
+      size: this.bytes,
+      md5: this.md5.copy().digest('hex'),
+      crc32: (this.crc >>> 0).toString(16).padStart(8, '0'),
+    };
+  }
+}
+
+/**
+ * The source as the destination adapters open it: every `open(offset)` starts a fresh hash state, fed
+ * first with the prefix [0, offset) read from the source (not uploaded), then with the streamed bytes.
+ * `digest()` is the hash of the latest opened stream: the one that completed the upload.
+ */
+export class HashingSource {
+  private state = new HashState();
+  private prepared?: OpenedSource;
+  /** Bytes read from the source only to re-hash a prefix (reported in the results/benchmarks). */
+  prefixBytesRead = 0;
+  /** Bytes handed to the destination. */
+  bytesStreamed = 0;
+
+  constructor(
+    private readonly reader: SourceReader,
+    private readonly onBytes?: (n: number) => void,
+  ) {}
+
+  /** Opens the source from 0 ahead of time, to learn its size before the upload starts. */
+  async prepare(): Promise<number | undefined> {
+    this.prepared = await this.reader.open(0);
+    return this.prepared.size;
+  }
+
+  async open(offset: number): Promise<Readable> {
+    const state = new HashState();
+    this.state = state;
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    if (offset > 0) {
+      prepared?.stream.destroy();
+      const prefix = await this.reader.open(0, offset);
+      for await (const chunk of prefix.stream) {
+        state.update(chunk as Buffer);
+        this.prefixBytesRead += (chunk as Buffer).length;
+      }
+      if (state.bytes !== offset) {
+        throw ApplicationFailure.create({
+          type: FailureType.ChecksumMismatch,
+          message: `source ended at ${state.bytes} bytes while re-reading the first ${offset}`,
+        });
+      }
+    }
+    const { stream } = offset === 0 && prepared ? prepared : await this.reader.open(offset);
+    const tap = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        state.update(chunk);
+        this.bytesStreamed += chunk.length;
+        this.onBytes?.(chunk.length);
+        done(null, chunk);
+      },
+    });
+    return pipeline(stream, tap, () => undefined);
+  }
+
+  /** Releases a stream opened by prepare() and never used (e.g. the file was already there). */
+  close(): void {
+    this.prepared?.stream.destroy();
+    this.prepared = undefined;
+  }
+
+  digest(): Digest {
+    return this.state.digest();
+  }
+}

@@ -1,0 +1,159 @@
+// The copy engine's activities over their dependencies: the plan store (PostgreSQL), the worker's
+// config (defaults for the workflow's options) and the destinations (one cached client per account).
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CopyItemResult, CopyOptions, DestinationSpec } from '../../lib/copy-plan';
+import { FailureType } from '../../lib/failures';
+import type { Destination, FolderRef } from '../clouds/destination';
+import type { ActivityDeps } from '../deps';
+import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
+import { PlanStore, destinationKey } from './plan-store';
+import type { CopyActivities, CopyFileInput, FindPresentInput, FindPresentResult, ResolvedCopyOptions } from './types';
+
+export const DEFAULT_PAGE_SIZE = 500;
+const MAX_CACHED = 200;
+
+export type DestinationFactory = (spec: DestinationSpec) => Destination;
+
+/** The account a spec writes to, without keeping its secret: folders and clients are cached per account. */
+const accountOf = (spec: DestinationSpec) => {
+  const c = spec.credentials;
+  const secret = c.cloud === 'yadisk' ? c.token : (c.refreshToken ?? c.accessToken ?? '');
+  return createHash('sha256').update(`${spec.cloud}\0${secret}`).digest('hex').slice(0, 24);
+};
+
+/** A small map that forgets everything when full: these caches only save round trips. */
+function boundedCache<V>() {
+  const map = new Map<string, V>();
+  return {
+    get: (k: string) => map.get(k),
+    set(k: string, v: V) {
+      if (map.size >= MAX_CACHED) map.clear();
+      map.set(k, v);
+    },
+    delete: (k: string) => void map.delete(k),
+  };
+}
+
+export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor: DestinationFactory }) {
+  const plans = () => {
+    if (!deps.pool)
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidInput,
+        message: 'DATABASE_URL is required for the copy engine',
+        nonRetryable: true,
+      });
+    return new PlanStore(deps.pool);
+  };
+  const clients = boundedCache<Destination>();
+  const folders = boundedCache<Promise<FolderRef>>();
+
+  const destinationOf = (spec: DestinationSpec) => {
+    const key = `${accountOf(spec)}:${spec.rootFolder}`;
+    let dest = clients.get(key);
+    if (!dest) {
+      dest = opts.destinationFor(spec);
+      clients.set(key, dest);
+    }
+    return { dest, key };
+  };
+
+  // One ensureFolder per folder per worker: concurrent items of one folder share the promise.
+  const cachedFolder = (dest: Destination, key: string, relDir: string) => {
+    const k = `${key}/${relDir}`;
+    let p = folders.get(k);
+    if (!p) {
+      p = dest.ensureFolder(relDir);
+      folders.set(k, p);
+      p.catch(() => folders.delete(k));
+    }
+    return p;
+  };
+
+  const activities: CopyActivities = {
+    async resolveCopyOptions(options: CopyOptions): Promise<ResolvedCopyOptions> {
+      return {
+        ...options,
+        concurrency: options.concurrency ?? deps.config.COPY_CONCURRENCY,
+        maxAttempts: options.maxAttempts ?? deps.config.COPY_MAX_ATTEMPTS,
+        pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+        allowPrivateNetwork: options.allowPrivateNetwork ?? deps.config.FERRY_ALLOW_PRIVATE_NETWORK,
+      };
+    },
+
+    async readPlanPage(planId, offset, limit) {
+      return plans().page(planId, offset, limit);
+    },
+
+    async copyFile(input: CopyFileInput): Promise<CopyItemResult> {
+      const { dest, key } = destinationOf(input.destination);
+      const store = plans();
+      const env: CopyFileEnv = {
+        destination: dest,
+        ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
+        record: (result) => store.record(input.planId, destinationKey(input.destination), input.seq, result),
+      };
+      try {
+        return await copyFile(input, env);
+      } catch (err) {
+        // A folder deleted behind our back must not stay cached for the next attempt.
+        folders.delete(`${key}/${input.item.relPath.split('/').slice(0, -1).join('/')}`);
+        Context.current().log.warn('copyFile attempt failed', { key: input.item.key, error: String(err) });
+        throw err;
+      }
+    },
+
+    async findPresent(input: FindPresentInput): Promise<FindPresentResult> {
+      const ctx = Context.current();
+      const { dest, key } = destinationOf(input.destination);
+      const found: Array<{ seq: number; result: CopyItemResult }> = [];
+      const missing: number[] = [];
+      let next = 0;
+      const lane = async () => {
+        while (next < input.items.length) {
+          const i = next++;
+          const item = input.items[i]!;
+          try {
+            const { dir, name } = splitPath(item.relPath);
+            const folder = await cachedFolder(dest, key, dir);
+            const { existing: f } = await dest.probe(folder, name, item);
+            if (f && existingIsGood(item, f)) {
+              const result: CopyItemResult = {
+                key: item.key,
+                relPath: item.relPath,
+                status: 'already_there',
+                bytes: f.size,
+                md5: f.md5,
+                destinationId: f.id,
+                destinationPath: f.path,
+                ...(f.name !== name && { renamedFrom: item.relPath }),
+              };
+              found.push({ seq: input.offset + i, result });
+              continue;
+            }
+          } catch (err) {
+            // Not fatal here: copyFile probes again under its own retry policy.
+            if (ctx.cancellationSignal.aborted) throw err;
+          }
+          missing.push(i);
+          ctx.heartbeat(next);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(input.concurrency, input.items.length) }, lane));
+      await plans().recordMany(input.planId, destinationKey(input.destination), found);
+      missing.sort((a, b) => a - b);
+      return {
+        alreadyThere: found.length,
+        bytes: found.reduce((n, f) => n + f.result.bytes, 0),
+        renamed: found.filter((f) => f.result.renamedFrom).map((f) => f.result),
+        missing,
+      };
+    },
+
+    async recordCopyResult({ planId, destination, seq, result }) {
+      await plans().record(planId, destinationKey(destination), seq, result);
+    },
+  };
+  return activities;
+}
