@@ -20,7 +20,11 @@ export interface RemoteFile {
   sourceKey?: string;
 }
 
-/** Resumable-upload state kept in the activity's heartbeat details: JSON-serialisable. */
+/**
+ * Resumable-upload state kept in the activity's heartbeat details: JSON-serialisable. Drive: the session
+ * URI and the confirmed offset. Yandex: `yadisk-operation:<id>`, with confirmedOffset = total once the
+ * PUT delivered every byte (a retry then adopts the file at that name instead of uploading again).
+ */
 export interface UploadCheckpoint {
   /** Drive: the resumable session URI. */
   sessionUri?: string;
@@ -60,8 +64,17 @@ export interface Destination {
   probe(folder: FolderRef, name: string, item: CopyPlanItem): Promise<{ existing?: RemoteFile; freeName: string }>;
   /** Streams the bytes up; resumes from `checkpoint` when possible. Returns the stored file's metadata. */
   upload(req: UploadRequest): Promise<RemoteFile>;
-  /** Optional: the cloud fetches `item.sourceUrl` itself (Yandex upload from URL). */
-  uploadFromUrl?(req: { folder: FolderRef; name: string; item: CopyPlanItem; signal?: AbortSignal }): Promise<RemoteFile>;
+  /**
+   * Optional: the cloud fetches `item.sourceUrl` itself (Yandex upload from URL). When the cloud could
+   * not fetch it, throws a retryable ApplicationFailure of type REMOTE_FETCH_FAILED (clouds/errors.ts):
+   * stream the item instead.
+   */
+  uploadFromUrl?(req: {
+    folder: FolderRef;
+    name: string;
+    item: CopyPlanItem;
+    signal?: AbortSignal;
+  }): Promise<RemoteFile>;
   /** Fresh metadata (size/md5 as the cloud reports them), undefined when gone. */
   stat(file: RemoteFile): Promise<RemoteFile | undefined>;
   remove(file: RemoteFile): Promise<void>;

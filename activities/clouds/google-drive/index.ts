@@ -1,0 +1,186 @@
+// Google Drive behind the Destination interface. googleapis (drive v3) for folders, listing and small
+// multipart uploads, with `rootUrl` from GOOGLE_API_URL on every call (a client-level rootUrl does not
+// reach media uploads); the resumable protocol by hand for large files. Every file is tagged with
+// appProperties {ferryKey, ferrySize, ferryMd5} and looked up by that tag first: Drive allows same-name
+// files, so a name never proves a copy is ours — the tag does.
+import { google } from 'googleapis';
+import type { Config } from '../../../lib/config';
+import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
+import type { Destination, FolderRef, RemoteFile, UploadRequest } from '../destination';
+import { cloudFailure, FailureType } from '../errors';
+import { candidateNames, MAX_SUFFIX } from '../names';
+import { createDriveAuth } from './auth';
+import { fromGaxios } from './errors';
+import { resumableUpload, type DriveFileJson } from './resumable';
+
+export const FOLDER_MIME = 'application/vnd.google-apps.folder';
+const FILE_FIELDS = 'id,name,size,md5Checksum,appProperties,trashed';
+
+/** A literal inside a Drive `q` string: backslash and single quote escaped (api-notes). */
+export const qLiteral = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export interface DriveDestinationOptions {
+  fetch?: typeof fetch;
+}
+
+export function createGoogleDriveDestination(
+  spec: DestinationSpec,
+  config: Config,
+  options: DriveDestinationOptions = {},
+): Destination {
+  if (spec.credentials.cloud !== 'google_drive') {
+    throw cloudFailure(FailureType.InvalidInput, 'Google Drive destination needs google_drive credentials');
+  }
+  const auth = createDriveAuth(spec.credentials, config);
+  const drive = google.drive({ version: 'v3', auth: auth.client });
+  const apiUrl = config.GOOGLE_API_URL.replace(/\/+$/, '');
+  const call = { rootUrl: `${apiUrl}/` };
+  const rootParts = spec.rootFolder.split('/').filter(Boolean);
+  const folders = new Map<string, Promise<FolderRef>>();
+
+  async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw fromGaxios(what, err);
+    }
+  }
+
+  async function list(q: string): Promise<DriveFileJson[]> {
+    const out: DriveFileJson[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await guarded('list files', () =>
+        drive.files.list({ q, fields: `nextPageToken,files(${FILE_FIELDS})`, pageSize: 1000, pageToken }, call),
+      );
+      out.push(...((res.data.files ?? []) as DriveFileJson[]));
+      pageToken = res.data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  const toRemote = (f: DriveFileJson, folderPath: string): RemoteFile => ({
+    id: f.id,
+    name: f.name,
+    path: folderPath ? `${folderPath}/${f.name}` : f.name,
+    size: Number(f.size ?? 0),
+    md5: f.md5Checksum,
+    sourceKey: f.appProperties?.ferryKey,
+  });
+
+  /** Finds the folder `name` under `parentId`, or creates it. */
+  async function level(parentId: string, name: string): Promise<string> {
+    const q = `name = ${qLiteral(name)} and ${qLiteral(parentId)} in parents and mimeType = '${FOLDER_MIME}' and trashed = false`;
+    const found = await list(q);
+    if (found[0]) return found[0].id;
+    const res = await guarded('create folder', () =>
+      drive.files.create({ requestBody: { name, mimeType: FOLDER_MIME, parents: [parentId] }, fields: 'id' }, call),
+    );
+    return res.data.id!;
+  }
+
+  function ensureFolder(relDir: string): Promise<FolderRef> {
+    return folderAt([...rootParts, ...relDir.split('/').filter(Boolean)]);
+  }
+
+  /** Each level found or created in turn; concurrent uploads into one folder share one promise. */
+  function folderAt(parts: string[]): Promise<FolderRef> {
+    const key = parts.join('/');
+    let p = folders.get(key);
+    if (!p) {
+      p = (async () => {
+        if (!parts.length) return { id: 'root', path: '' };
+        const parent = await folderAt(parts.slice(0, -1));
+        return { id: await level(parent.id, parts.at(-1)!), path: key };
+      })();
+      folders.set(key, p);
+      p.catch(() => folders.delete(key));
+    }
+    return p;
+  }
+
+  async function probe(folder: FolderRef, name: string, item: CopyPlanItem) {
+    const inFolder = `${qLiteral(folder.id)} in parents and trashed = false`;
+    const tagged = await list(`appProperties has { key='ferryKey' and value=${qLiteral(item.key)} } and ${inFolder}`);
+    const best = tagged.find((f) => item.size === undefined || Number(f.size) === item.size) ?? tagged[0];
+    if (best) return { existing: toRemote(best, folder.path), freeName: best.name };
+    for (const candidate of candidateNames(name)) {
+      if (!(await list(`name = ${qLiteral(candidate)} and ${inFolder}`)).length) return { freeName: candidate };
+    }
+    throw cloudFailure(
+      FailureType.InvalidInput,
+      `no free name for ${name} in ${folder.path} after ${MAX_SUFFIX} tries`,
+    );
+  }
+
+  async function upload(req: UploadRequest): Promise<RemoteFile> {
+    const appProperties: Record<string, string> = { ferryKey: req.tags.sourceKey };
+    if (req.size !== undefined) appProperties.ferrySize = String(req.size);
+    if (req.tags.md5) appProperties.ferryMd5 = req.tags.md5;
+    const metadata = {
+      name: req.name,
+      parents: [req.folder.id],
+      mimeType: req.item.mimeType ?? 'application/octet-stream',
+      appProperties,
+    };
+    let file: DriveFileJson;
+    const small = req.size !== undefined && req.size < config.DRIVE_RESUMABLE_CUTOFF;
+    if (small && !req.checkpoint?.sessionUri) {
+      const body = await req.open(0);
+      let sourceError: unknown;
+      body.once('error', (e) => (sourceError = e));
+      try {
+        const res = await drive.files.create(
+          { requestBody: metadata, media: { mimeType: metadata.mimeType, body }, fields: FILE_FIELDS },
+          { ...call, signal: req.signal },
+        );
+        file = res.data as DriveFileJson;
+      } catch (err) {
+        // A source that failed mid-stream explains the failed request better than the request's own error.
+        throw sourceError ?? fromGaxios('multipart upload', err);
+      } finally {
+        body.destroy();
+      }
+    } else {
+      file = await resumableUpload(
+        { apiUrl, token: auth.token, chunkSize: config.DRIVE_CHUNK_SIZE, fields: FILE_FIELDS, fetch: options.fetch },
+        req,
+        metadata,
+      );
+    }
+    // The md5 of a stream is known only once it ended: tag it (and a size learned late) afterwards.
+    const md5 = req.tags.md5 || req.finalMd5?.();
+    const late: Record<string, string> = {};
+    if (md5 && file.appProperties?.ferryMd5 !== md5) late.ferryMd5 = md5;
+    if (file.appProperties?.ferrySize !== file.size && file.size !== undefined) late.ferrySize = file.size;
+    if (Object.keys(late).length) {
+      const res = await guarded('tag uploaded file', () =>
+        drive.files.update({ fileId: file.id, requestBody: { appProperties: late }, fields: FILE_FIELDS }, call),
+      );
+      file = res.data as DriveFileJson;
+    }
+    return toRemote(file, req.folder.path);
+  }
+
+  async function stat(file: RemoteFile): Promise<RemoteFile | undefined> {
+    try {
+      const res = await drive.files.get({ fileId: file.id, fields: FILE_FIELDS }, call);
+      const f = res.data as DriveFileJson & { trashed?: boolean };
+      return f.trashed ? undefined : { ...toRemote(f, ''), path: file.path };
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return undefined;
+      throw fromGaxios('stat file', err);
+    }
+  }
+
+  async function remove(file: RemoteFile): Promise<void> {
+    try {
+      await drive.files.delete({ fileId: file.id }, call);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return;
+      throw fromGaxios('delete file', err);
+    }
+  }
+
+  return { cloud: 'google_drive', ensureFolder, probe, upload, stat, remove };
+}

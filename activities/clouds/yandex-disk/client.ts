@@ -1,0 +1,196 @@
+// A small typed client for the Yandex Disk REST API (YANDEX_DISK_API_URL): `Authorization: OAuth <token>`,
+// one token refresh on 401 when a refresh token and the app's credentials are at hand, operation polling,
+// a streamed PUT, and Yandex's error JSON mapped to Ferry's failure types.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../../../lib/config';
+import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, isAbort, networkFailure, retryAfterMs } from '../errors';
+
+export interface YandexResource {
+  name: string;
+  path: string;
+  type: 'dir' | 'file';
+  size?: number;
+  md5?: string;
+  custom_properties?: Record<string, unknown>;
+  _embedded?: { items: YandexResource[]; total: number };
+}
+
+interface YandexErrorBody {
+  message?: string;
+  description?: string;
+  error?: string;
+}
+
+export class YandexApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string | undefined,
+    message: string,
+    readonly retryAfter: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** Yandex's answers as typed failures (api-notes: 401, 507, 429, 423, 5xx). */
+export function yandexFailure(what: string, err: YandexApiError): ApplicationFailure {
+  const message = `${what}: Yandex Disk answered ${err.status}${err.error ? ` ${err.error}` : ''} (${err.message})`;
+  if (err.status === 401) return cloudFailure(FailureType.AuthRevoked, `${message}; reconnect Yandex Disk`);
+  if (err.status === 507) return cloudFailure(FailureType.QuotaExhausted, message);
+  if (err.status === 429)
+    return cloudFailure(FailureType.RateLimited, message, { retryAfterMs: retryAfterMs(err.retryAfter) });
+  if (err.status === 403) return cloudFailure(FailureType.AccessDenied, message);
+  if (err.status === 400 || err.status === 413) return cloudFailure(FailureType.InvalidInput, message);
+  return cloudFailure(DESTINATION_UNAVAILABLE, message);
+}
+
+export interface YandexClientOptions {
+  token: string;
+  refreshToken?: string;
+  config: Config;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+export class YandexDiskClient {
+  private token: string;
+  private readonly api: string;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly opts: YandexClientOptions) {
+    this.token = opts.token;
+    this.api = opts.config.YANDEX_DISK_API_URL.replace(/\/+$/, '');
+    this.doFetch = opts.fetch ?? fetch;
+  }
+
+  /** Calls `method path?query`; resolves with the parsed JSON body, throws YandexApiError on non-2xx. */
+  async request<T>(
+    method: string,
+    pathOrUrl: string,
+    query: Record<string, string> = {},
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const url = new URL(pathOrUrl.startsWith('http') ? pathOrUrl : `${this.api}${pathOrUrl}`);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.doFetch(url, {
+          method,
+          headers: {
+            authorization: `OAuth ${this.token}`,
+            accept: 'application/json',
+            ...(body !== undefined && { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        });
+      } catch (err) {
+        if (isAbort(err) || signal?.aborted) throw err;
+        throw networkFailure(`${method} ${url.pathname}`, err);
+      }
+      if (res.status === 401 && attempt === 0 && (await this.refresh())) continue;
+      const text = await res.text();
+      const json = text ? (safeJson(text) as T & YandexErrorBody) : ({} as T & YandexErrorBody);
+      if (res.ok) return json;
+      throw new YandexApiError(
+        res.status,
+        json.error,
+        json.description ?? json.message ?? res.statusText,
+        res.headers.get('retry-after'),
+      );
+    }
+  }
+
+  /** Streams `body` to an upload href with a plain PUT (the href carries its own credential). */
+  put(
+    href: string,
+    body: Readable,
+    size: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; bytes: number }> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(href);
+      const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+      if (size !== undefined) headers['content-length'] = String(size);
+      let bytes = 0;
+      body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+        url,
+        { method: 'PUT', headers, signal },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+          res.on('error', reject);
+        },
+      );
+      let sourceError: unknown;
+      body.once('error', (e) => {
+        sourceError = e;
+        req.destroy(e);
+      });
+      req.on('error', (e) => reject(sourceError ?? (isAbort(e) ? e : networkFailure('upload PUT', e))));
+      body.pipe(req);
+    });
+  }
+
+  /** Polls an operation (id or href) until it leaves in-progress: every 200 ms at first, then every 1 s. */
+  async waitOperation(idOrHref: string, signal?: AbortSignal, timeoutMs = 30 * 60_000): Promise<'success' | 'failed'> {
+    const path = idOrHref.startsWith('http') ? idOrHref : `/operations/${encodeURIComponent(idOrHref)}`;
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 200; ; delay = Math.min(1000, delay * 1.5)) {
+      const { status } = await this.request<{ status: string }>('GET', path, {}, undefined, signal);
+      if (status === 'success' || status === 'failed') return status;
+      if (Date.now() > deadline)
+        throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex operation still ${status} after ${timeoutMs / 60_000} min`);
+      await sleep(delay, signal);
+    }
+  }
+
+  /** A fresh access token from the refresh token (oauth.yandex.ru/token); false when that is impossible. */
+  private async refresh(): Promise<boolean> {
+    const { config, refreshToken } = this.opts;
+    if (!refreshToken || !config.YANDEX_CLIENT_ID || !config.YANDEX_CLIENT_SECRET) return false;
+    const res = await this.doFetch(`${config.YANDEX_OAUTH_URL.replace(/\/+$/, '')}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: config.YANDEX_CLIENT_ID,
+        client_secret: config.YANDEX_CLIENT_SECRET,
+      }),
+    }).catch((err: unknown) => {
+      throw networkFailure('refresh Yandex token', err);
+    });
+    const json = safeJson(await res.text()) as { access_token?: string; error?: string; error_description?: string };
+    if (res.ok && json.access_token) {
+      this.token = json.access_token;
+      return true;
+    }
+    if (res.status >= 500) throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex OAuth answered ${res.status}`);
+    throw cloudFailure(
+      FailureType.AuthRevoked,
+      `Yandex refused to refresh the token (${json.error ?? res.status}: ${json.error_description ?? ''}); reconnect Yandex Disk`,
+    );
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { description: text.slice(0, 200) };
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
+  });
+}

@@ -1,0 +1,219 @@
+// Yandex Disk behind the Destination interface. Folders are created level by level (409 "exists" is
+// success); an upload is GET /resources/upload?overwrite=false + a streamed PUT, tagged at once with
+// custom_properties {ferry_key, ferry_md5}, then the operation is polled until `success` (Yandex
+// finalises asynchronously) and the metadata re-read for the server's md5/size. Upload from URL lets
+// Yandex fetch a public source itself: zero bytes through the worker.
+import type { Config } from '../../../lib/config';
+import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
+import type { Destination, FolderRef, RemoteFile, UploadRequest } from '../destination';
+import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, REMOTE_FETCH_FAILED } from '../errors';
+import { candidateNames } from '../names';
+import { YandexApiError, YandexDiskClient, yandexFailure, type YandexResource } from './client';
+
+const META_FIELDS = 'name,path,type,size,md5,custom_properties';
+/** Checkpoint marker: the PUT of this operation delivered every byte; a retry adopts the file. */
+const OPERATION_PREFIX = 'yadisk-operation:';
+
+export interface YandexDestinationOptions {
+  fetch?: typeof fetch;
+}
+
+export function createYandexDiskDestination(
+  spec: DestinationSpec,
+  config: Config,
+  options: YandexDestinationOptions = {},
+): Destination {
+  if (spec.credentials.cloud !== 'yadisk' || !spec.credentials.token) {
+    throw cloudFailure(FailureType.InvalidInput, 'Yandex Disk destination needs a yadisk token');
+  }
+  const client = new YandexDiskClient({
+    token: spec.credentials.token,
+    refreshToken: spec.credentials.refreshToken,
+    config,
+    fetch: options.fetch,
+  });
+  const rootParts = spec.rootFolder.split('/').filter(Boolean);
+  const folders = new Map<string, Promise<FolderRef>>();
+
+  async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw err instanceof YandexApiError ? yandexFailure(what, err) : err;
+    }
+  }
+
+  /** Meta of `diskPath`, undefined when there is nothing there. */
+  async function meta(diskPath: string, signal?: AbortSignal): Promise<YandexResource | undefined> {
+    try {
+      return await client.request<YandexResource>(
+        'GET',
+        '/resources',
+        { path: diskPath, fields: META_FIELDS, limit: '0' },
+        undefined,
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof YandexApiError && err.status === 404) return undefined;
+      throw err instanceof YandexApiError ? yandexFailure('read metadata', err) : err;
+    }
+  }
+
+  const relOf = (diskPath: string) => diskPath.replace(/^disk:\//, '');
+  const toRemote = (r: YandexResource): RemoteFile => ({
+    id: r.path,
+    path: relOf(r.path),
+    name: r.name,
+    size: r.size ?? 0,
+    md5: r.md5,
+    sourceKey: typeof r.custom_properties?.ferry_key === 'string' ? r.custom_properties.ferry_key : undefined,
+  });
+
+  function ensureFolder(relDir: string): Promise<FolderRef> {
+    return folderAt([...rootParts, ...relDir.split('/').filter(Boolean)]);
+  }
+
+  /** Each level in turn (Yandex does not create parents); concurrent callers share one promise. */
+  function folderAt(parts: string[]): Promise<FolderRef> {
+    const key = parts.join('/');
+    let p = folders.get(key);
+    if (!p) {
+      p = (async () => {
+        const path = `disk:/${key}`;
+        if (!parts.length) return { id: 'disk:', path: '' };
+        await folderAt(parts.slice(0, -1));
+        try {
+          await client.request('PUT', '/resources', { path });
+        } catch (err) {
+          if (!(err instanceof YandexApiError)) throw err;
+          if (err.status === 409 && err.error === 'DiskPathPointsToExistentDirectoryError')
+            return { id: path, path: key };
+          if (err.status === 409 && err.error === 'DiskResourceAlreadyExistsError')
+            throw cloudFailure(FailureType.InvalidInput, `a file, not a folder, is at ${path}`);
+          throw yandexFailure('create folder', err);
+        }
+        return { id: path, path: key };
+      })();
+      folders.set(key, p);
+      p.catch(() => folders.delete(key));
+    }
+    return p;
+  }
+
+  const isOurs = (r: YandexResource, item: CopyPlanItem) =>
+    r.type === 'file' &&
+    (r.custom_properties?.ferry_key === item.key ||
+      // An untagged file with the planned md5 and size is the same content: already there.
+      (item.md5 !== undefined &&
+        r.md5 === item.md5.toLowerCase() &&
+        (item.size === undefined || r.size === item.size)));
+
+  async function probe(folder: FolderRef, name: string, item: CopyPlanItem) {
+    let free: string | undefined;
+    for (const candidate of candidateNames(name)) {
+      const r = await meta(`${folder.id}/${candidate}`);
+      if (r && isOurs(r, item)) return { existing: toRemote(r), freeName: candidate };
+      // A copy from an earlier run may sit under a suffixed name: look one past the first free name.
+      if (!r && free !== undefined) break;
+      if (!r) free = candidate;
+    }
+    if (free === undefined) throw cloudFailure(FailureType.InvalidInput, `no free name for ${name} in ${folder.path}`);
+    return { freeName: free };
+  }
+
+  async function tag(path: string, props: Record<string, string | undefined>, signal?: AbortSignal): Promise<void> {
+    const custom_properties = Object.fromEntries(Object.entries(props).filter(([, v]) => v));
+    await guarded('tag file', () => client.request('PATCH', '/resources', { path }, { custom_properties }, signal));
+  }
+
+  /** After the operation succeeded: the file's final metadata (md5/size appear only now). */
+  async function finished(path: string, operation: string, signal?: AbortSignal): Promise<RemoteFile> {
+    const status = await guarded('poll operation', () => client.waitOperation(operation, signal));
+    if (status === 'failed') throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex failed to store ${path}`);
+    const r = await meta(path, signal);
+    if (!r || r.md5 === undefined)
+      throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload succeeded`);
+    return toRemote(r);
+  }
+
+  async function upload(req: UploadRequest): Promise<RemoteFile> {
+    const path = `${req.folder.id}/${req.name}`;
+    const cp = req.checkpoint;
+    if (cp?.sessionUri?.startsWith(OPERATION_PREFIX) && cp.confirmedOffset > 0 && cp.confirmedOffset === cp.total) {
+      // The previous attempt sent every byte before it died: the file there is ours, tagged or not.
+      const r = await meta(path, req.signal);
+      if (r?.type === 'file') {
+        await tag(path, { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || undefined }, req.signal);
+        return finished(path, cp.sessionUri.slice(OPERATION_PREFIX.length), req.signal).catch(async (err: unknown) => {
+          if ((err as { type?: string }).type !== DESTINATION_UNAVAILABLE) throw err;
+          return toRemote((await meta(path, req.signal)) ?? r);
+        });
+      }
+    }
+    const link = await guarded('get upload link', () =>
+      client.request<{ href: string; operation_id: string }>(
+        'GET',
+        '/resources/upload',
+        { path, overwrite: 'false' },
+        undefined,
+        req.signal,
+      ),
+    );
+    const marker = `${OPERATION_PREFIX}${link.operation_id}`;
+    req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: 0, total: req.size ?? 0 });
+    const body = await req.open(0);
+    let status: number, sent: number;
+    try {
+      ({ status, bytes: sent } = await client.put(link.href, body, req.size, req.signal));
+    } finally {
+      body.destroy();
+    }
+    if (status === 507)
+      throw cloudFailure(FailureType.QuotaExhausted, `upload ${path}: Yandex Disk answered 507 (no space left)`);
+    if (status === 413)
+      throw cloudFailure(FailureType.InvalidInput, `upload ${path}: Yandex Disk answered 413 (file too large)`);
+    if (status !== 201 && status !== 202)
+      throw cloudFailure(DESTINATION_UNAVAILABLE, `upload ${path}: Yandex Disk answered ${status}`);
+    req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: sent, total: sent });
+    // Tag at once: a crash while Yandex finalises must still leave a file a retry recognises as ours.
+    await tag(path, { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || req.finalMd5?.() }, req.signal);
+    return finished(path, link.operation_id, req.signal);
+  }
+
+  async function uploadFromUrl(req: { folder: FolderRef; name: string; item: CopyPlanItem; signal?: AbortSignal }) {
+    const path = `${req.folder.id}/${req.name}`;
+    const op = await guarded('upload from URL', () =>
+      client.request<{ href: string }>(
+        'POST',
+        '/resources/upload',
+        { url: req.item.sourceUrl, path },
+        undefined,
+        req.signal,
+      ),
+    );
+    const status = await guarded('poll operation', () => client.waitOperation(op.href, req.signal));
+    if (status === 'failed') {
+      throw cloudFailure(REMOTE_FETCH_FAILED, `Yandex could not fetch ${req.item.sourceUrl} itself; stream it instead`);
+    }
+    const r = await meta(path, req.signal);
+    if (!r) throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload from URL succeeded`);
+    await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal);
+    return toRemote(r);
+  }
+
+  async function stat(file: RemoteFile): Promise<RemoteFile | undefined> {
+    const r = await meta(file.id);
+    return r?.type === 'file' ? toRemote(r) : undefined;
+  }
+
+  async function remove(file: RemoteFile): Promise<void> {
+    try {
+      await client.request('DELETE', '/resources', { path: file.id, permanently: 'true' });
+    } catch (err) {
+      if (err instanceof YandexApiError && err.status === 404) return;
+      throw err instanceof YandexApiError ? yandexFailure('delete file', err) : err;
+    }
+  }
+
+  return { cloud: 'yadisk', ensureFolder, probe, upload, uploadFromUrl, stat, remove };
+}
