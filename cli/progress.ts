@@ -23,7 +23,7 @@ export interface ProgressBar {
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): ProgressBar {
   const bar = new cliProgress.SingleBar(
     {
-      format: '{phase} |{bar}| {percentage}% | {value}/{total} photos | {bytes} | ETA {eta_formatted}',
+      format: '{phase} |{bar}| {percentage}% | {value}/{total} photos | {bytes} | ETA {eta}',
       barCompleteChar: '█',
       barIncompleteChar: '░',
       hideCursor: stream.isTTY ?? false,
@@ -31,17 +31,33 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       // Piped output (CI, a log file) still gets the bar, one line a second instead of redrawing.
       noTTYOutput: true,
       notTTYSchedule: 1000,
-      etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  let copyStart: { at: number; done: number } | undefined;
+  // ETA from the copy phase's own rate (bytes when known, else photos): listing time would skew it.
+  const eta = (status: BackupStatus): string => {
+    const { photos, bytes } = status.progress;
+    const [done, total] = bytes.total ? [bytes.done, bytes.total] : [photos.done, photos.total];
+    if (status.phase !== 'copying' || !total) return status.phase === 'done' ? '0s' : '--';
+    copyStart ??= { at: Date.now(), done };
+    const rate = (done - copyStart.done) / ((Date.now() - copyStart.at) / 1000);
+    if (!(rate > 0)) return '--';
+    const s = Math.ceil((total - done) / rate);
+    return s >= 3600
+      ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+      : s >= 60
+        ? `${Math.floor(s / 60)}m${s % 60}s`
+        : `${s}s`;
+  };
   return {
     update(status) {
       const { photos, bytes } = status.progress;
       const payload = {
         phase: (status.phase ?? status.state).padEnd(9),
         bytes: bytes.total ? `${formatBytes(bytes.done)}/${formatBytes(bytes.total)}` : formatBytes(bytes.done),
+        eta: eta(status),
       };
       if (!started) {
         bar.start(Math.max(photos.total, 1), photos.done, payload);

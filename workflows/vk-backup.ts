@@ -7,6 +7,7 @@ import {
   ChildWorkflowFailure,
   defineQuery,
   executeChild,
+  isCancellation,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -124,6 +125,7 @@ export async function vkBackup(raw: VkBackupInput): Promise<VkBackupResult> {
       planId: `${workflowId}/plan`,
     });
   } catch (err) {
+    if (isCancellation(err)) throw err;
     const { type, message } = reasonOf(err);
     setStatus('failed');
     throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -157,6 +159,8 @@ export async function vkBackup(raw: VkBackupInput): Promise<VkBackupResult> {
           target.error = failures[0]?.error ?? { type: 'Error', message: `${summary.failed} photos failed` };
         }
       } catch (err) {
+        // A cancelled backup ends as cancelled, not as "every cloud failed".
+        if (isCancellation(err)) throw err;
         target.status = 'failed';
         target.error = reasonOf(err);
         for (const e of planned.report) failedKeys.set(e.key, (failedKeys.get(e.key) ?? 0) + 1);
@@ -183,6 +187,7 @@ export async function vkBackup(raw: VkBackupInput): Promise<VkBackupResult> {
         });
         target.reportPath = written.path;
       } catch (err) {
+        if (isCancellation(err)) throw err;
         target.status = 'partial';
         target.error = { type: reasonOf(err).type, message: `photos.json not written: ${reasonOf(err).message}` };
       }
