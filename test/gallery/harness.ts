@@ -12,8 +12,10 @@ import { freePort } from '../../lib/ports';
 import { testConfig } from '../helpers/config';
 import { testClient, uniqueTaskQueue } from '../helpers/temporal';
 import { startGalleryFake, type GalleryEntry, type GalleryFake } from '../fakes/gallery';
+import { startDriveFake, type DriveFake } from '../fakes/google-drive';
 import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
 import { startSourceServer, type SourceServer } from '../fakes/source-server';
+import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
 import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
 
 export const SUCCESS = 'https://front.gallery.test/done?ok=1';
@@ -36,20 +38,23 @@ export interface Stack {
   files: SourceServer;
   google: GoogleOAuthFake;
   yandex: YandexOAuthFake;
+  drive: DriveFake;
+  disk: YandexDiskFake;
   taskQueue: string;
 }
 
-export async function startStack(
-  overrides: Record<string, string> = {},
-  extra: (ports: { api: number }) => Promise<Record<string, string>> | Record<string, string> = () => ({}),
-): Promise<Stack> {
+export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
   const [gallery, files, google, yandex] = await Promise.all([
     startGalleryFake({ basePath: '/gallery' }),
     startSourceServer(),
     startGoogleOAuthFake(),
     startYandexOAuthFake(),
   ]);
-  cleanups.push(gallery.close, files.close, google.close, yandex.close);
+  const [drive, disk] = await Promise.all([
+    startDriveFake({ oauth: google }),
+    startYandexDiskFake({ oauth: yandex, operationDelayMs: 20 }),
+  ]);
+  cleanups.push(gallery.close, files.close, google.close, yandex.close, drive.close, disk.close);
   const apiPort = await freePort();
   const taskQueue = uniqueTaskQueue('gallery');
   const config = testConfig({
@@ -67,12 +72,13 @@ export async function startStack(
     YANDEX_CLIENT_ID: yandex.clientId,
     YANDEX_CLIENT_SECRET: yandex.clientSecret,
     YANDEX_OAUTH_URL: yandex.url,
+    GOOGLE_API_URL: drive.url,
+    YANDEX_DISK_API_URL: disk.url,
     CLOUD_ARCHIVE_AUTH_TIMEOUT_SECONDS: '120',
     CLOUD_ARCHIVE_RATE_LIMIT_PER_MINUTE: '1000',
     GALLERY_DONE_RETRY_INITIAL_SECONDS: '1',
     GALLERY_DONE_RETRY_MAX_SECONDS: '1',
     COPY_MAX_ATTEMPTS: '2',
-    ...(await extra({ api: apiPort })),
     ...overrides,
   });
   google.addRedirectUri(`${config.FERRY_PUBLIC_URL}/oauth/google/callback`);
@@ -88,7 +94,7 @@ export async function startStack(
     () => pool.end(),
   );
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { api, config, temporal, pool, logger, gallery, files, google, yandex, taskQueue };
+  return { api, config, temporal, pool, logger, gallery, files, google, yandex, drive, disk, taskQueue };
 }
 
 /** A unique archive path and its link, as the front end would send it. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createGalleryActivities } from '../../activities/gallery';
+import { createGalleryActivities, type PreparedPlan } from '../../activities/gallery';
 import { listingUrlFor } from '../../activities/gallery/listing';
 import { PlanStore } from '../../activities/copy/plan-store';
 import { createPool, type Pool } from '../../lib/db';
@@ -61,11 +61,11 @@ async function prepare(listing: (path: string) => void, overrides: Record<string
   const path = `/g/api/stream/${Math.floor(Math.random() * 1e9)}/${randomUUID().replace(/-/g, '')}`;
   listing(path);
   const planId = `test-gallery-${randomUUID()}`;
-  const result = await new MockActivityEnvironment().run(activities(overrides).prepareArchivePlan, {
+  const result = (await new MockActivityEnvironment().run(activities(overrides).prepareArchivePlan, {
     planId,
     archiveUrl: `https://${ARCHIVE_HOST}${path}?mod=web`,
     galleryName: 'Wedding / 2024',
-  });
+  })) as PreparedPlan;
   return { ...result, items: await new PlanStore(pool).page(planId, 0, 100_000) };
 }
 
