@@ -9,15 +9,19 @@ import { ferryDataConverter } from './codec';
 const pem = (v: string) => Buffer.from(v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8'));
 
 export function connectionOptions(cfg: Config) {
+  const ca = cfg.TEMPORAL_TLS_CA ? pem(cfg.TEMPORAL_TLS_CA) : undefined;
+  // A CA alone means a TLS server without client certificates (self-hosted with its own CA).
   const tls =
     cfg.TEMPORAL_TLS_CERT && cfg.TEMPORAL_TLS_KEY
       ? {
           clientCertPair: { crt: pem(cfg.TEMPORAL_TLS_CERT), key: pem(cfg.TEMPORAL_TLS_KEY) },
-          serverRootCACertificate: cfg.TEMPORAL_TLS_CA ? pem(cfg.TEMPORAL_TLS_CA) : undefined,
+          serverRootCACertificate: ca,
         }
-      : cfg.TEMPORAL_API_KEY
-        ? true
-        : undefined;
+      : ca
+        ? { serverRootCACertificate: ca }
+        : cfg.TEMPORAL_API_KEY
+          ? true
+          : undefined;
   return {
     address: cfg.TEMPORAL_ADDRESS,
     tls,
