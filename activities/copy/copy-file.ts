@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { CopyItemResult, CopyPlanItem } from '../../lib/copy-plan';
 import { FailureType } from '../../lib/failures';
+import { recordCopied, recordFailure } from '../../lib/metrics';
 import type { Destination, FolderRef, RemoteFile, UploadCheckpoint } from '../clouds/destination';
 import { HashingSource, type Digest } from './hashing';
 import { SourceReader } from './source';
@@ -81,6 +82,7 @@ export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<
   } catch (err) {
     if (signal.aborted)
       throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('copy cancelled');
+    recordFailure('copy', err);
     throw err;
   } finally {
     clearInterval(timer);
@@ -181,5 +183,6 @@ async function attempt(
     ...(name !== wanted && { renamedFrom: item.relPath }),
   };
   await env.record(result);
+  recordCopied({ destination: dest.cloud }, result.bytes);
   return result;
 }

@@ -5,6 +5,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CopyItemResult, CopyOptions, DestinationSpec } from '../../lib/copy-plan';
 import { FailureType } from '../../lib/failures';
+import { createDestination } from '../clouds';
 import type { Destination, FolderRef } from '../clouds/destination';
 import type { ActivityDeps } from '../deps';
 import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
@@ -36,7 +37,8 @@ function boundedCache<V>() {
   };
 }
 
-export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor: DestinationFactory }) {
+export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?: DestinationFactory } = {}) {
+  const destinationFor = opts.destinationFor ?? ((spec: DestinationSpec) => createDestination(spec, deps.config));
   const plans = () => {
     if (!deps.pool)
       throw ApplicationFailure.create({
@@ -53,7 +55,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor:
     const key = `${accountOf(spec)}:${spec.rootFolder}`;
     let dest = clients.get(key);
     if (!dest) {
-      dest = opts.destinationFor(spec);
+      dest = destinationFor(spec);
       clients.set(key, dest);
     }
     return { dest, key };
