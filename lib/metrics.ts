@@ -1,6 +1,7 @@
 // Ferry's own Prometheus metrics: one registry, a few named counters any activity can increment in one
 // line, e.g. `filesCopied.inc({ job: 'gallery', destination: 'gdrive' })`. The worker serves them on
 // /metrics (workers/metrics.ts) next to the Temporal SDK's. Not for workflows: they must stay pure.
+import { ApplicationFailure } from '@temporalio/common';
 import { Counter, Registry } from 'prom-client';
 
 export const ferryRegistry = new Registry();
@@ -36,6 +37,18 @@ export const etlRows = new Counter({
   labelNames: ['table'] as const,
   registers: [ferryRegistry],
 });
+
+/** One verified file: counts it and its bytes. `job` is optional where the caller does not know it. */
+export function recordCopied(labels: { destination: string; job?: string }, bytes: number): void {
+  filesCopied.inc(labels);
+  bytesCopied.inc(labels, bytes);
+}
+
+/** A failed attempt, by its FailureType (ApplicationFailure.type) or else the error's class name. */
+export function recordFailure(job: string, err: unknown): void {
+  const reason = err instanceof ApplicationFailure && err.type ? err.type : err instanceof Error ? err.name : 'unknown';
+  failures.inc({ job, reason });
+}
 
 /** Prometheus text of Ferry's counters (plus whatever else was registered on ferryRegistry). */
 export const ferryMetricsText = (): Promise<string> => ferryRegistry.metrics();

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool } from '../../lib/db';
+import { etlRows } from '../../lib/metrics';
 import type { StreamItem } from '../itresume/json-array-stream';
 import { validateRecord } from '../itresume/record';
 
@@ -148,6 +149,7 @@ export async function loadWindow(pool: Pool, runId: number, items: AsyncIterable
       [runId, counts.fetched, counts.inserted, counts.duplicates, counts.rejected, counts.downloadMs, counts.loadMs],
     );
     await client.query('commit');
+    etlRows.inc({ table: 'etl_attempts' }, counts.inserted);
     return counts;
   } catch (err) {
     // A COPY that failed mid-stream can leave the connection unusable: drop it rather than pool it.
