@@ -38,11 +38,21 @@ export function createGoogleDriveDestination(
   const rootParts = spec.rootFolder.split('/').filter(Boolean);
   const folders = new Map<string, Promise<FolderRef>>();
 
+  /**
+   * A googleapis call with typed failures. A 401 gets one forced refresh and one more try: the client
+   * refreshes on its own only while it does not know the token's expiry.
+   */
   async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw fromGaxios(what, err);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if ((err as { status?: number }).status === 401 && attempt === 0) {
+          await auth.token(true);
+          continue;
+        }
+        throw fromGaxios(what, err);
+      }
     }
   }
 
@@ -126,21 +136,23 @@ export function createGoogleDriveDestination(
     let file: DriveFileJson;
     const small = req.size !== undefined && req.size < config.DRIVE_RESUMABLE_CUTOFF;
     if (small && !req.checkpoint?.sessionUri) {
-      const body = await req.open(0);
-      let sourceError: unknown;
-      body.once('error', (e) => (sourceError = e));
-      try {
-        const res = await drive.files.create(
-          { requestBody: metadata, media: { mimeType: metadata.mimeType, body }, fields: FILE_FIELDS },
-          { ...call, signal: req.signal },
-        );
-        file = res.data as DriveFileJson;
-      } catch (err) {
-        // A source that failed mid-stream explains the failed request better than the request's own error.
-        throw sourceError ?? fromGaxios('multipart upload', err);
-      } finally {
-        body.destroy();
-      }
+      file = await guarded('multipart upload', async () => {
+        const body = await req.open(0);
+        let sourceError: unknown;
+        body.once('error', (e) => (sourceError = e));
+        try {
+          const res = await drive.files.create(
+            { requestBody: metadata, media: { mimeType: metadata.mimeType, body }, fields: FILE_FIELDS },
+            { ...call, signal: req.signal },
+          );
+          return res.data as DriveFileJson;
+        } catch (err) {
+          // A source that failed mid-stream explains the failed request better than the request's own error.
+          throw sourceError ?? err;
+        } finally {
+          body.destroy();
+        }
+      });
     } else {
       file = await resumableUpload(
         { apiUrl, token: auth.token, chunkSize: config.DRIVE_CHUNK_SIZE, fields: FILE_FIELDS, fetch: options.fetch },
@@ -163,23 +175,22 @@ export function createGoogleDriveDestination(
   }
 
   async function stat(file: RemoteFile): Promise<RemoteFile | undefined> {
-    try {
-      const res = await drive.files.get({ fileId: file.id, fields: FILE_FIELDS }, call);
-      const f = res.data as DriveFileJson & { trashed?: boolean };
-      return f.trashed ? undefined : { ...toRemote(f, ''), path: file.path };
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return undefined;
-      throw fromGaxios('stat file', err);
-    }
+    const res = await guarded('stat file', () =>
+      drive.files.get({ fileId: file.id, fields: FILE_FIELDS }, call).catch((err: unknown) => {
+        if ((err as { status?: number }).status === 404) return undefined;
+        throw err;
+      }),
+    );
+    const f = res?.data as (DriveFileJson & { trashed?: boolean }) | undefined;
+    return !f || f.trashed ? undefined : { ...toRemote(f, ''), path: file.path };
   }
 
   async function remove(file: RemoteFile): Promise<void> {
-    try {
-      await drive.files.delete({ fileId: file.id }, call);
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return;
-      throw fromGaxios('delete file', err);
-    }
+    await guarded('delete file', () =>
+      drive.files.delete({ fileId: file.id }, call).catch((err: unknown) => {
+        if ((err as { status?: number }).status !== 404) throw err;
+      }),
+    );
   }
 
   return { cloud: 'google_drive', ensureFolder, probe, upload, stat, remove };

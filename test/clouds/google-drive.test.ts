@@ -1,0 +1,209 @@
+// The Google Drive adapter against the Drive and OAuth fakes: folders, tags, multipart and resumable
+// uploads (resumed from a checkpoint, restarted after an expired session), and the typed failures.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGoogleDriveDestination } from '../../activities/clouds/google-drive';
+import type { Destination } from '../../activities/clouds/destination';
+import { DESTINATION_UNAVAILABLE } from '../../activities/clouds/errors';
+import type { Config } from '../../lib/config';
+import { FailureType } from '../../lib/failures';
+import { startDriveFake, type DriveFake } from '../fakes/google-drive';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
+import { testConfig } from '../helpers/config';
+import { expectFailure, item, md5, request } from './helpers';
+
+const KiB = 1024;
+let oauth: GoogleOAuthFake;
+let fake: DriveFake;
+let config: Config;
+
+beforeAll(async () => {
+  oauth = await startGoogleOAuthFake();
+  fake = await startDriveFake({ oauth });
+  config = testConfig({
+    GOOGLE_API_URL: fake.url,
+    GOOGLE_TOKEN_URL: oauth.tokenUrl,
+    GOOGLE_CLIENT_ID: oauth.clientId,
+    GOOGLE_CLIENT_SECRET: oauth.clientSecret,
+    DRIVE_RESUMABLE_CUTOFF: String(512 * KiB),
+    DRIVE_CHUNK_SIZE: String(256 * KiB),
+  });
+});
+afterAll(async () => {
+  await fake.close();
+  await oauth.close();
+});
+
+function destination(rootFolder: string, refreshToken = oauth.issueTokens().refreshToken): Destination {
+  return createGoogleDriveDestination(
+    { cloud: 'google_drive', rootFolder, credentials: { cloud: 'google_drive', refreshToken } },
+    config,
+  );
+}
+
+const root = () => `Ferry ${randomBytes(4).toString('hex')}`;
+
+describe('Google Drive adapter', () => {
+  it('creates each folder level once, idempotently, also from a fresh adapter', async () => {
+    const name = root();
+    const a = await destination(name).ensureFolder('2024/Summer');
+    const b = await destination(name).ensureFolder('2024/Summer');
+    expect(b).toEqual(a);
+    expect(a.path).toBe(`${name}/2024/Summer`);
+    expect(fake.findByName(name)).toHaveLength(1);
+    expect(fake.findByName('Summer', fake.findByName('2024', fake.findByName(name)[0]!.id)[0]!.id)).toHaveLength(1);
+  });
+
+  it('uploads a small file by multipart, tagged with key, size and md5, and finds it again by its tag', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(100 * KiB);
+    const it = item(bytes);
+    const remote = await dest.upload(request(folder, 'small.jpg', bytes, it));
+    expect(remote).toMatchObject({ name: 'small.jpg', size: bytes.length, md5: md5(bytes), sourceKey: it.key });
+    expect(fake.file(remote.id)!.appProperties).toEqual({
+      ferryKey: it.key,
+      ferrySize: String(bytes.length),
+      ferryMd5: md5(bytes),
+    });
+    expect(fake.log.some((r) => r.query.uploadType === 'multipart' && r.status === 200)).toBe(true);
+    const probe = await dest.probe(folder, 'small.jpg', it);
+    expect(probe.existing).toMatchObject({ id: remote.id, md5: md5(bytes), sourceKey: it.key });
+    expect(await dest.stat(remote)).toMatchObject({ id: remote.id, size: bytes.length });
+    await dest.remove(remote);
+    expect(await dest.stat(remote)).toBeUndefined();
+  });
+
+  it('uploads a large file by the resumable protocol in 256 KiB chunks, reporting checkpoints', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('big');
+    const bytes = randomBytes(1100 * KiB);
+    const req = request(folder, 'big.bin', bytes, item(bytes));
+    const remote = await dest.upload(req);
+    expect(remote).toMatchObject({ size: bytes.length, md5: md5(bytes) });
+    expect(fake.file(remote.id)!.content!.equals(bytes)).toBe(true);
+    const offsets = req.checkpoints.map((c) => c.confirmedOffset);
+    expect(offsets).toEqual([0, 256 * KiB, 512 * KiB, 768 * KiB, 1024 * KiB]);
+    expect(new Set(req.checkpoints.map((c) => c.sessionUri)).size).toBe(1);
+  });
+
+  it('resumes an interrupted upload from its checkpoint, re-sending less than the file', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(1500 * KiB);
+    const it = item(bytes);
+    const abort = new AbortController();
+    const first = request(folder, 'resume.bin', bytes, it, { signal: abort.signal });
+    first.onCheckpoint = (cp) => {
+      first.checkpoints.push(cp);
+      if (cp.confirmedOffset >= 768 * KiB) abort.abort(new Error('worker killed'));
+    };
+    await expect(dest.upload(first)).rejects.toThrow();
+    const checkpoint = first.checkpoints.at(-1)!;
+    const sentBefore = fake.bytesReceived(checkpoint.sessionUri!);
+    const second = request(folder, 'resume.bin', bytes, it, { checkpoint });
+    const remote = await destination(first.folder.path).upload(second);
+    expect(remote.md5).toBe(md5(bytes));
+    expect(second.opens).toEqual([768 * KiB]);
+    const resent = fake.bytesReceived(checkpoint.sessionUri!) - sentBefore;
+    expect(resent).toBe(bytes.length - 768 * KiB);
+    expect(resent).toBeLessThan(bytes.length);
+    expect(fake.findByName('resume.bin', folder.id)).toHaveLength(1);
+  });
+
+  it('survives a connection dropped mid-chunk within the attempt, via the status query', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(1024 * KiB);
+    fake.faults.add({
+      method: 'PUT',
+      path: '/upload/drive/v3/files',
+      nth: 3,
+      fault: { kind: 'drop', afterBytes: 100 * KiB },
+    });
+    const req = request(folder, 'dropped.bin', bytes, item(bytes));
+    const remote = await dest.upload(req);
+    expect(remote.md5).toBe(md5(bytes));
+    expect(fake.bytesReceived(req.checkpoints[0]!.sessionUri!)).toBeLessThan(bytes.length + 256 * KiB);
+    expect(fake.findByName('dropped.bin', folder.id)).toHaveLength(1);
+  });
+
+  it('starts over when the checkpointed session has expired', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(800 * KiB);
+    const it = item(bytes);
+    const abort = new AbortController();
+    const first = request(folder, 'expired.bin', bytes, it, { signal: abort.signal });
+    first.onCheckpoint = (cp) => (first.checkpoints.push(cp), cp.confirmedOffset > 0 && abort.abort());
+    await expect(dest.upload(first)).rejects.toThrow();
+    fake.expireSession(first.checkpoints.at(-1)!.sessionUri!);
+    const second = request(folder, 'expired.bin', bytes, it, { checkpoint: first.checkpoints.at(-1) });
+    const remote = await dest.upload(second);
+    expect(remote.md5).toBe(md5(bytes));
+    expect(second.opens).toEqual([0]);
+    expect(second.checkpoints[0]!.sessionUri).not.toBe(first.checkpoints[0]!.sessionUri);
+    expect(fake.findByName('expired.bin', folder.id)).toHaveLength(1);
+  });
+
+  it("gives a suffixed name when someone else's file holds the name, and never overwrites it", async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const theirs = fake.addFile({ name: 'IMG_1.jpg', parentId: folder.id, content: Buffer.from('their photo') });
+    const bytes = randomBytes(10 * KiB);
+    const it = item(bytes);
+    const probe = await dest.probe(folder, 'IMG_1.jpg', it);
+    expect(probe).toEqual({ freeName: 'IMG_1 (2).jpg' });
+    await dest.upload(request(folder, probe.freeName, bytes, it));
+    expect(fake.file(theirs.id)!.content!.toString()).toBe('their photo');
+    expect((await dest.probe(folder, 'IMG_1.jpg', it)).existing?.name).toBe('IMG_1 (2).jpg');
+    expect((await dest.probe(folder, 'IMG_1.jpg', item(bytes))).freeName).toBe('IMG_1 (3).jpg');
+  });
+
+  it('maps rate limits to RateLimited with the Retry-After delay, quota to QuotaExhausted, 5xx to retryable', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(10 * KiB);
+    fake.faults.add({
+      method: 'GET',
+      path: '/drive/v3/files',
+      fault: { kind: 'status', status: 403, reason: 'userRateLimitExceeded', retryAfter: 7 },
+    });
+    const limited = await expectFailure(dest.probe(folder, 'x.jpg', item(bytes)), FailureType.RateLimited, false);
+    expect(limited.nextRetryDelay).toBe(7000);
+    fake.faults.add({
+      method: 'POST',
+      path: '/upload/drive/v3/files',
+      fault: { kind: 'status', status: 429, reason: 'rateLimitExceeded' },
+    });
+    await expectFailure(dest.upload(request(folder, 'x.jpg', bytes, item(bytes))), FailureType.RateLimited, false);
+    fake.faults.add({ method: 'POST', path: '/upload/drive/v3/files', fault: { kind: 'status', status: 503 } });
+    await expectFailure(dest.upload(request(folder, 'x.jpg', bytes, item(bytes))), DESTINATION_UNAVAILABLE, false);
+    fake.setQuota(1);
+    try {
+      const q = await expectFailure(
+        dest.upload(request(folder, 'x.jpg', bytes, item(bytes))),
+        FailureType.QuotaExhausted,
+        true,
+      );
+      expect(q.message).toMatch(/storageQuotaExceeded/);
+      const big = randomBytes(600 * KiB);
+      await expectFailure(dest.upload(request(folder, 'y.bin', big, item(big))), FailureType.QuotaExhausted, true);
+    } finally {
+      fake.setQuota(Infinity);
+    }
+  });
+
+  it('refreshes an expired access token, and fails AuthRevoked once the user revoked access', async () => {
+    const { refreshToken } = oauth.issueTokens();
+    const dest = destination(root(), refreshToken);
+    const folder = await dest.ensureFolder('');
+    oauth.expireAccessTokens();
+    const bytes = randomBytes(700 * KiB);
+    expect((await dest.upload(request(folder, 'after-refresh.bin', bytes, item(bytes)))).md5).toBe(md5(bytes));
+    oauth.revokeRefreshToken(refreshToken);
+    const revoked = await expectFailure(dest.probe(folder, 'z.jpg', item(bytes)), FailureType.AuthRevoked, true);
+    expect(revoked.message).toMatch(/invalid_grant/);
+    await expectFailure(dest.upload(request(folder, 'z.bin', bytes, item(bytes))), FailureType.AuthRevoked, true);
+  });
+});
