@@ -213,7 +213,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       initialInterval: settings.doneRetry.initialMs,
       maximumInterval: settings.doneRetry.maxMs,
       backoffCoefficient: 2,
-      maximumAttempts: 0,
+      // No attempt limit: the schedule-to-close deadline above is the only end.
     },
   });
   try {

@@ -174,6 +174,9 @@ export async function waitForState(stack: Stack, id: string, states: string[], m
   for (;;) {
     const s = await status(stack, id);
     if (states.includes(s.state)) return s;
+    if (['done', 'failed', 'expired'].includes(s.state)) {
+      throw new Error(`ended ${s.state}, not ${states.join('|')}: ${JSON.stringify(s)}`);
+    }
     if (Date.now() > end) throw new Error(`timed out waiting for ${states.join('|')}; state is ${s.state}`);
     await new Promise((r) => setTimeout(r, 200));
   }
