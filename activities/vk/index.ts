@@ -2,6 +2,7 @@
 // the copy plan, and write the report next to the photos.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../../lib/failures';
+import { createDestination } from '../clouds';
 import type { DestinationFactory } from '../copy';
 import { PlanStore } from '../copy/plan-store';
 import type { ActivityDeps } from '../deps';
@@ -13,8 +14,9 @@ import type { PhotoBackupActivities, PlanPhotoBackupInput, PlanPhotoBackupResult
 
 export function createVkActivities(
   deps: ActivityDeps,
-  opts: { destinationFor: DestinationFactory },
+  opts: { destinationFor?: DestinationFactory } = {},
 ): PhotoBackupActivities {
+  const destinationFor = opts.destinationFor ?? ((spec) => createDestination(spec, deps.config));
   const { config, logger } = deps;
   const heartbeat = (details: unknown) => {
     try {
@@ -73,7 +75,7 @@ export function createVkActivities(
     },
 
     async uploadBackupReport(input) {
-      return uploadReportFile(opts.destinationFor(input.destination), input);
+      return uploadReportFile(destinationFor(input.destination), input);
     },
   };
 }
