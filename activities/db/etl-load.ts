@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Pool } from '../../lib/db';
+import type { Pool, PoolClient } from '../../lib/db';
 import { etlRows } from '../../lib/metrics';
 import type { StreamItem } from '../itresume/json-array-stream';
 import { validateRecord } from '../itresume/record';
@@ -35,6 +35,7 @@ const esc = (v: string | null): string =>
       : v;
 
 const BATCH_CHARS = 256 * 1024;
+const STAGING_BUFFERS = '256MB';
 
 interface Tally {
   valid: number;
@@ -43,29 +44,31 @@ interface Tally {
 }
 
 /** Turns items into COPY lines, batched into strings of ~256 KiB (fewer, larger writes). */
-async function* copyLines(items: AsyncIterable<StreamItem>, tally: Tally, started: number): AsyncGenerator<string> {
+async function* copyLines(batches: AsyncIterable<StreamItem[]>, tally: Tally, started: number): AsyncGenerator<string> {
   let batch = '';
-  for await (const item of items) {
-    let line: string;
-    if (item.kind === 'item') {
-      const v = validateRecord(item.value);
-      if (v.ok) {
-        const a = v.attempt;
-        tally.valid++;
-        line = `${a.createdAt}\t${a.ltiUserId}\t${a.attemptType}\t${a.isCorrect === null ? '\\N' : a.isCorrect}\t${esc(
-          a.oauthConsumerKey,
-        )}\t${esc(a.lisResultSourcedid)}\t${esc(a.lisOutcomeServiceUrl)}\t${esc(
-          a.extraParams ? JSON.stringify(a.extraParams) : null,
-        )}\t\\N\t\\N\n`;
-      } else {
+  for await (const items of batches) {
+    for (const item of items) {
+      let line: string;
+      if (item.kind === 'item') {
+        const v = validateRecord(item.value);
+        if (v.ok) {
+          const a = v.attempt;
+          tally.valid++;
+          line = `${a.createdAt}\t${a.ltiUserId}\t${a.attemptType}\t${a.isCorrect === null ? '\\N' : a.isCorrect}\t${esc(
+            a.oauthConsumerKey,
+          )}\t${esc(a.lisResultSourcedid)}\t${esc(a.lisOutcomeServiceUrl)}\t${esc(
+            a.extraParams ? JSON.stringify(a.extraParams) : null,
+          )}\t\\N\t\\N\n`;
+        } else {
+          tally.rejected++;
+          line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw)}\t${esc(v.reason)}\n`;
+        }
+      } else if (item.kind === 'bad-item') {
         tally.rejected++;
-        line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw)}\t${esc(v.reason)}\n`;
-      }
-    } else if (item.kind === 'bad-item') {
-      tally.rejected++;
-      line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw)}\t${esc(`not valid JSON: ${item.error}`)}\n`;
-    } else continue;
-    batch += line;
+        line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw)}\t${esc(`not valid JSON: ${item.error}`)}\n`;
+      } else continue;
+      batch += line;
+    }
     if (batch.length >= BATCH_CHARS) {
       yield batch;
       batch = '';
@@ -75,10 +78,47 @@ async function* copyLines(items: AsyncIterable<StreamItem>, tally: Tally, starte
   if (batch) yield batch;
 }
 
-export async function loadWindow(pool: Pool, runId: number, items: AsyncIterable<StreamItem>): Promise<LoadCounts> {
+/**
+ * Moves the staged valid rows into etl_attempts, skipping those already there. The fast path is a
+ * plain INSERT of the rows the table lacks (an anti-join on the key): ON CONFLICT's speculative
+ * insertion costs every row a second index probe and heap write. If the batch itself repeats a key
+ * (the API sent a record twice) or a concurrent load got there first, the plain INSERT meets a
+ * unique violation; it is rolled back to a savepoint and redone with ON CONFLICT DO NOTHING.
+ */
+async function merge(client: PoolClient, runId: number): Promise<number> {
+  await client.query('savepoint etl_merge');
+  try {
+    const fast = await client.query(
+      `insert into etl_attempts (${ATTEMPT_COLUMNS}, run_id)
+         select ${ATTEMPT_COLUMNS}, $1 from etl_stage s
+          where s.reason is null
+            and not exists (select 1 from etl_attempts a
+                             where a.created_at = s.created_at and a.lti_user_id = s.lti_user_id
+                               and a.attempt_type = s.attempt_type)`,
+      [runId],
+    );
+    await client.query('release savepoint etl_merge');
+    return fast.rowCount ?? 0;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+    await client.query('rollback to savepoint etl_merge');
+  }
+  const safe = await client.query(
+    `insert into etl_attempts (${ATTEMPT_COLUMNS}, run_id)
+       select ${ATTEMPT_COLUMNS}, $1 from etl_stage where reason is null
+       on conflict on constraint etl_attempts_natural_key do nothing`,
+    [runId],
+  );
+  return safe.rowCount ?? 0;
+}
+
+export async function loadWindow(pool: Pool, runId: number, items: AsyncIterable<StreamItem[]>): Promise<LoadCounts> {
   const client = await pool.connect();
   let broken = false;
   try {
+    // Room for the staging table in memory (default 8 MB spills a big window to disk). PostgreSQL only
+    // accepts this before the session's first temp table; a pooled session keeps the value it got.
+    await client.query(`set temp_buffers = '${STAGING_BUFFERS}'`).catch(() => undefined);
     await client.query('begin');
     const run = await client.query<{
       loaded: boolean;
@@ -120,12 +160,7 @@ export async function loadWindow(pool: Pool, runId: number, items: AsyncIterable
       Readable.from(copyLines(items, tally, started)),
       client.query(copyFrom(`copy etl_stage (${STAGE_COLUMNS}) from stdin`)),
     );
-    const merged = await client.query(
-      `insert into etl_attempts (${ATTEMPT_COLUMNS}, run_id)
-         select ${ATTEMPT_COLUMNS}, $1 from etl_stage where reason is null
-         on conflict on constraint etl_attempts_natural_key do nothing`,
-      [runId],
-    );
+    const inserted = await merge(client, runId);
     if (tally.rejected) {
       await client.query(
         `insert into etl_rejected (raw_hash, raw, reason, run_id)
@@ -134,7 +169,6 @@ export async function loadWindow(pool: Pool, runId: number, items: AsyncIterable
         [runId],
       );
     }
-    const inserted = merged.rowCount ?? 0;
     const counts: LoadCounts = {
       fetched: tally.valid + tally.rejected,
       inserted,

@@ -2,7 +2,8 @@
 // item. Failures are mapped to Ferry's failure types here, at the edge, so the workflow decides on
 // types: 5xx, 429 and network errors are retryable (429/503 with the delay Retry-After asks for),
 // other 4xx and an `{"errors": ...}` body are not.
-import { Readable } from 'node:stream';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../lib/failures';
 import { JsonStreamError, splitJsonArray, type StreamItem } from './json-array-stream';
@@ -28,8 +29,17 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
 
 const describeErrors = (errors: unknown) => (typeof errors === 'string' ? errors : JSON.stringify(errors));
 
-async function failureFor(res: Response): Promise<ApplicationFailure> {
-  const text = (await res.text().catch(() => '')).slice(0, 500);
+async function failureFor(res: IncomingMessage): Promise<ApplicationFailure> {
+  let text = '';
+  try {
+    for await (const chunk of res) {
+      text += (chunk as Buffer).toString('utf8');
+      if (text.length > 500) break;
+    }
+  } catch {
+    // The body is only for the message.
+  }
+  text = text.slice(0, 500);
   let detail = text;
   try {
     const body = JSON.parse(text) as { errors?: unknown; detail?: unknown };
@@ -37,45 +47,54 @@ async function failureFor(res: Response): Promise<ApplicationFailure> {
   } catch {
     // Not JSON: keep the text.
   }
-  const message = `IT Resume API answered ${res.status}: ${detail || res.statusText}`;
-  const wait = retryAfterSeconds(res.headers.get('retry-after'));
-  if (res.status === 429) {
+  const status = res.statusCode ?? 0;
+  const message = `IT Resume API answered ${status}: ${detail || res.statusMessage}`;
+  const header = res.headers['retry-after'];
+  const wait = retryAfterSeconds(typeof header === 'string' ? header : null);
+  if (status === 429) {
     return ApplicationFailure.create({
       type: FailureType.RateLimited,
       message,
       nextRetryDelay: wait !== undefined ? `${wait}s` : undefined,
     });
   }
-  if (res.status >= 500) {
+  if (status >= 500) {
     return ApplicationFailure.create({
       type: 'ItResumeUnavailable',
       message,
       nextRetryDelay: wait !== undefined ? `${wait}s` : undefined,
     });
   }
-  const type = res.status === 401 || res.status === 403 ? FailureType.AuthRevoked : FailureType.InvalidInput;
+  const type = status === 401 || status === 403 ? FailureType.AuthRevoked : FailureType.InvalidInput;
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 /**
- * Fetches the statistics of [start, end) and yields the array's items as they arrive.
+ * Fetches the statistics of [start, end) and yields the array's items as they arrive, in batches.
  * Throws ApplicationFailure (typed, see above) or a plain Error for network problems (retryable).
  */
 export async function* fetchStatistics(
   creds: ItResumeCredentials,
   window: { start: Date; end: Date },
   signal?: AbortSignal,
-): AsyncGenerator<StreamItem & { kind: 'item' | 'bad-item' }> {
+): AsyncGenerator<StreamItem[]> {
   const url = new URL(creds.baseUrl);
   url.searchParams.set('client', creds.client);
   url.searchParams.set('client_key', creds.clientKey);
   url.searchParams.set('start', itResumeTime(window.start));
   url.searchParams.set('end', itResumeTime(window.end));
-  const res = await fetch(url, { headers: { accept: 'application/json' }, signal });
-  if (!res.ok) throw await failureFor(res);
-  if (!res.body) throw new Error('IT Resume API sent no body');
+  // node:http rather than fetch: the body arrives as Node Buffers, without a web-stream layer per chunk.
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { headers: { accept: 'application/json' }, signal }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) throw await failureFor(res);
   try {
-    for await (const item of splitJsonArray(Readable.fromWeb(res.body as never))) {
+    for await (const batch of splitJsonArray(res)) {
+      const item = batch[0]!;
       if (item.kind === 'object') {
         const body = item.value as { errors?: unknown } | null;
         const detail =
@@ -88,7 +107,7 @@ export async function* fetchStatistics(
           nonRetryable: true,
         });
       }
-      yield item;
+      yield batch;
     }
   } catch (err) {
     if (err instanceof JsonStreamError && !err.truncated) {
@@ -99,5 +118,8 @@ export async function* fetchStatistics(
       });
     }
     throw err;
+  } finally {
+    // A consumer that stopped early (a failed COPY) must not leave the socket open.
+    res.destroy();
   }
 }

@@ -41,7 +41,8 @@ class Parser {
   }
 
   skipSpace() {
-    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos]!)) this.pos++;
+    let c = this.text.charCodeAt(this.pos);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = this.text.charCodeAt(++this.pos);
   }
 
   value(depth: number): PyValue {
@@ -54,17 +55,18 @@ class Parser {
     if (c === '(') return this.sequence(')', depth);
     if (c === "'" || c === '"') return this.string();
     if (c === '-' || c === '+' || (c >= '0' && c <= '9') || c === '.') return this.number();
-    for (const [word, v] of [
-      ['None', null],
-      ['True', true],
-      ['False', false],
-    ] as const) {
-      if (this.text.startsWith(word, this.pos) && !/[A-Za-z0-9_]/.test(this.text[this.pos + word.length] ?? '')) {
-        this.pos += word.length;
-        return v;
-      }
-    }
+    if (this.keyword('None')) return null;
+    if (this.keyword('True')) return true;
+    if (this.keyword('False')) return false;
     this.fail(`unexpected ${JSON.stringify(c)}`);
+  }
+
+  keyword(word: string): boolean {
+    if (!this.text.startsWith(word, this.pos) || /[A-Za-z0-9_]/.test(this.text[this.pos + word.length] ?? '')) {
+      return false;
+    }
+    this.pos += word.length;
+    return true;
   }
 
   dict(depth: number): { [key: string]: PyValue } {
@@ -73,7 +75,7 @@ class Parser {
     this.skipSpace();
     if (this.text[this.pos] === '}') {
       this.pos++;
-      return { ...out };
+      return out;
     }
     for (;;) {
       this.skipSpace();
@@ -85,12 +87,12 @@ class Parser {
       out[String(key)] = this.value(depth + 1);
       this.skipSpace();
       const sep = this.text[this.pos++];
-      if (sep === '}') return { ...out };
+      if (sep === '}') return out;
       if (sep !== ',') this.fail("expected ',' or '}'");
       this.skipSpace();
       if (this.text[this.pos] === '}') {
         this.pos++;
-        return { ...out };
+        return out;
       }
     }
   }
@@ -120,39 +122,47 @@ class Parser {
   string(): string {
     const quote = this.text[this.pos++]!;
     let out = '';
-    let start = this.pos;
     for (;;) {
-      const c = this.text[this.pos];
-      if (c === undefined || c === '\n') this.fail('unterminated string');
-      if (c === quote) {
-        out += this.text.slice(start, this.pos++);
+      // Jump from escape to escape (most strings have none) instead of walking every character.
+      const end = this.text.indexOf(quote, this.pos);
+      const slash = this.text.indexOf('\\', this.pos);
+      const plainEnd = slash >= 0 && slash < end ? slash : end;
+      if (end < 0 && slash < 0) this.fail('unterminated string');
+      const plain = this.text.slice(this.pos, plainEnd < 0 ? this.text.length : plainEnd);
+      if (plainEnd < 0 || plain.includes('\n')) {
+        this.pos += plain.includes('\n') ? plain.indexOf('\n') : plain.length;
+        this.fail('unterminated string');
+      }
+      out += plain;
+      this.pos = plainEnd;
+      if (plainEnd === end) {
+        this.pos++;
         return out;
       }
-      if (c !== '\\') {
-        this.pos++;
-        continue;
-      }
-      out += this.text.slice(start, this.pos);
-      const e = this.text[this.pos + 1];
-      if (e === undefined) this.fail('unterminated escape');
-      if (e in SIMPLE_ESCAPES) {
-        out += SIMPLE_ESCAPES[e];
-        this.pos += 2;
-      } else if (e === 'x' || e === 'u' || e === 'U') {
-        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-        const hex = this.text.slice(this.pos + 2, this.pos + 2 + len);
-        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) this.fail(`bad \\${e} escape`);
-        const code = parseInt(hex, 16);
-        if (code > 0x10ffff) this.fail('code point out of range');
-        out += String.fromCodePoint(code);
-        this.pos += 2 + len;
-      } else {
-        // Python keeps unknown escapes verbatim ("\d" is backslash + d).
-        out += '\\' + e;
-        this.pos += 2;
-      }
-      start = this.pos;
+      out += this.escape();
     }
+  }
+
+  /** One backslash escape at this.pos (Python's rules); returns its text. */
+  escape(): string {
+    const e = this.text[this.pos + 1];
+    if (e === undefined) this.fail('unterminated escape');
+    if (e in SIMPLE_ESCAPES) {
+      this.pos += 2;
+      return SIMPLE_ESCAPES[e]!;
+    }
+    if (e === 'x' || e === 'u' || e === 'U') {
+      const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+      const hex = this.text.slice(this.pos + 2, this.pos + 2 + len);
+      if (hex.length !== len || !/^[0-9a-fA-F]+$/.test(hex)) this.fail(`bad \\${e} escape`);
+      const code = parseInt(hex, 16);
+      if (code > 0x10ffff) this.fail('code point out of range');
+      this.pos += 2 + len;
+      return String.fromCodePoint(code);
+    }
+    // Python keeps unknown escapes verbatim ("\d" is backslash + d).
+    this.pos += 2;
+    return '\\' + e;
   }
 
   number(): number {

@@ -21,21 +21,24 @@ const HEX32 = /^[0-9a-f]{32}$/i;
 const CREATED_AT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 const KNOWN_PARAMS = ['oauth_consumer_key', 'lis_result_sourcedid', 'lis_outcome_service_url'] as const;
 
+const daysInMonth = (year: number, month: number) =>
+  month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : [4, 6, 9, 11].includes(month)
+      ? 30
+      : 31;
+
 /** `2023-05-31 09:16:11.313646` (no zone: the API speaks UTC) -> normalised text, or undefined. */
 export function parseCreatedAt(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const m = CREATED_AT.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = ''] = m;
-  const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
-  if (
-    date.getUTCFullYear() !== +y! ||
-    date.getUTCMonth() !== +mo! - 1 ||
-    date.getUTCDate() !== +d! ||
-    date.getUTCHours() !== +h! ||
-    date.getUTCMinutes() !== +mi! ||
-    date.getUTCSeconds() !== +s!
-  ) {
+  const month = +mo!;
+  const day = +d!;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(+y!, month) || +h! > 23 || +mi! > 59 || +s! > 59) {
     return undefined;
   }
   return `${y}-${mo}-${d} ${h}:${mi}:${s}.${frac.padEnd(6, '0')}`;

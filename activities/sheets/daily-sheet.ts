@@ -2,7 +2,8 @@
 // GOOGLE_SHEETS_API_URL). One row per UTC day: re-running a day UPDATES its row (found by the date
 // in the first column) instead of appending a second one.
 import { ApplicationFailure } from '@temporalio/common';
-import { google } from 'googleapis';
+// Only the Sheets module: `import { google } from 'googleapis'` loads every Google API (~120 MB of RSS).
+import { sheets as sheetsApi } from 'googleapis/build/src/apis/sheets';
 import { FailureType } from '../../lib/failures';
 import type { DayFigures } from '../db/etl-runs';
 
@@ -84,7 +85,7 @@ export async function upsertDays(
   updateOnly: DayFigures[] = [],
 ): Promise<UpsertResult> {
   const { sheet, firstColumn, lastColumn } = parseRange(target.range);
-  const sheets = google.sheets({
+  const sheets = sheetsApi({
     version: 'v4',
     rootUrl: target.rootUrl.endsWith('/') ? target.rootUrl : `${target.rootUrl}/`,
     headers: { authorization: `Bearer ${target.accessToken}` },

@@ -112,7 +112,7 @@ async function collect(chunks: string[]): Promise<StreamItem[]> {
   async function* source() {
     for (const c of chunks) yield Buffer.from(c);
   }
-  for await (const item of splitJsonArray(source())) out.push(item);
+  for await (const batch of splitJsonArray(source())) out.push(...batch);
   return out;
 }
 
@@ -130,7 +130,9 @@ describe('streaming JSON array splitter', () => {
         for (const p of parts) yield p;
       }
       const got: unknown[] = [];
-      for await (const item of splitJsonArray(source())) got.push(item.kind === 'item' ? item.value : item);
+      for await (const batch of splitJsonArray(source())) {
+        for (const item of batch) got.push(item.kind === 'item' ? item.value : item);
+      }
       expect(got, `chunk size ${size}`).toEqual(items);
     }
   });

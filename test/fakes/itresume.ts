@@ -6,6 +6,9 @@
 // gives the "200 + errors" reply), `retryAfter` adds Retry-After; `delay` holds a request; `drop` cuts it.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from './faults';
 import { listen, queryObject, sendJson, sleep } from './http-kit';
@@ -31,6 +34,11 @@ export interface ItResumeFakeOptions {
   malformedEvery?: number;
   /** Only these days have records (YYYY-MM-DD); default: every day. */
   days?: string[];
+  /**
+   * Render each distinct reply once into this directory and stream it from disk afterwards — for the
+   * benchmark, so generating a million records does not compete with Ferry for the CPU.
+   */
+  cacheDir?: string;
 }
 
 export interface Record_ {
@@ -188,6 +196,23 @@ export async function startItResumeFake(options: ItResumeFakeOptions = {}) {
     }
     entry.status = 200;
     res.writeHead(200, { 'content-type': 'application/json' });
+    if (options.cacheDir) {
+      const file = join(options.cacheDir, `itresume-${start}-${end}.json`);
+      if (!existsSync(file)) {
+        const out = createWriteStream(`${file}.part`);
+        await writeBody(start, end, out);
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        renameSync(`${file}.part`, file);
+      }
+      await pipeline(createReadStream(file, { highWaterMark: 256 * 1024 }), res).catch(() => res.destroy());
+      return;
+    }
+    await writeBody(start, end, res);
+    res.end();
+  };
+
+  /** Streams the JSON array of [start, end) with backpressure. */
+  async function writeBody(start: number, end: number, out: NodeJS.WritableStream & { destroyed?: boolean }) {
     let chunk = '[';
     let first = true;
     for (const r of gen.between(start, end)) {
@@ -195,16 +220,18 @@ export async function startItResumeFake(options: ItResumeFakeOptions = {}) {
       chunk += (first ? '' : ',') + JSON.stringify(item);
       first = false;
       if (chunk.length >= 64 * 1024) {
-        if (!res.write(chunk)) await once(res, 'drain');
-        if (res.destroyed) return;
+        if (!out.write(chunk)) await once(out as unknown as NodeJS.EventEmitter, 'drain');
+        if (out.destroyed) return;
         chunk = '';
       }
     }
-    res.end(chunk + ']');
-  };
+    out.write(chunk + ']');
+  }
 
   const server = await listen(handler);
   return {
+    /** The records the fake serves (to build a benchmark's baseline from the same data). */
+    generator: gen,
     /** ITRESUME_API_URL */
     url: `${server.url}/api/statistics`,
     client,

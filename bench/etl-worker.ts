@@ -1,0 +1,26 @@
+// The benchmark's worker process: Ferry's ETL activities and the etlRun workflow (from a bundle the
+// benchmark built beforehand, so bundling does not count in this process's peak RSS), configured from
+// the environment exactly as workers/main.ts is. Stops on SIGTERM.
+import { NativeConnection } from '@temporalio/worker';
+import { createEtlActivities } from '../activities/etl/activities';
+import { loadConfig } from '../lib/config';
+import { createPool } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { installRuntime } from '../workers/runtime';
+import { createFerryWorker } from '../workers/worker';
+
+const config = loadConfig();
+const logger = createLogger({ level: 'warn', name: 'bench-etl-worker' });
+installRuntime(logger);
+const pool = createPool(config.DATABASE_URL!);
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const worker = await createFerryWorker({
+  config,
+  connection,
+  activities: createEtlActivities({ config, logger, pool }),
+  workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
+});
+process.send?.('ready');
+await worker.run();
+await pool.end();
+await connection.close();
