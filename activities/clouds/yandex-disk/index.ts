@@ -121,9 +121,12 @@ export function createYandexDiskDestination(
     return { freeName: free };
   }
 
-  async function tag(path: string, props: Record<string, string | undefined>, signal?: AbortSignal): Promise<void> {
+  /** Stores Ferry's tags in custom_properties; answers the file's metadata with them. */
+  async function tag(path: string, props: Record<string, string | undefined>, signal?: AbortSignal) {
     const custom_properties = Object.fromEntries(Object.entries(props).filter(([, v]) => v));
-    await guarded('tag file', () => client.request('PATCH', '/resources', { path }, { custom_properties }, signal));
+    return guarded('tag file', () =>
+      client.request<YandexResource>('PATCH', '/resources', { path }, { custom_properties }, signal),
+    );
   }
 
   /** After the operation succeeded: the file's final metadata (md5/size appear only now). */
@@ -197,8 +200,7 @@ export function createYandexDiskDestination(
     }
     const r = await meta(path, req.signal);
     if (!r) throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload from URL succeeded`);
-    await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal);
-    return toRemote(r);
+    return toRemote(await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal));
   }
 
   async function stat(file: RemoteFile): Promise<RemoteFile | undefined> {

@@ -1,0 +1,166 @@
+// The Yandex Disk adapter against the Yandex Disk and OAuth fakes: folder levels, upload + operation
+// polling + md5 read back, tags, collisions, upload from URL (really fetched), the typed failures.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Destination } from '../../activities/clouds/destination';
+import { DESTINATION_UNAVAILABLE, REMOTE_FETCH_FAILED } from '../../activities/clouds/errors';
+import { createDestination } from '../../activities/clouds';
+import type { Config } from '../../lib/config';
+import { FailureType } from '../../lib/failures';
+import { startSourceServer, type SourceServer } from '../fakes/source-server';
+import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
+import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
+import { testConfig } from '../helpers/config';
+import { expectFailure, item, md5, request } from './helpers';
+
+let oauth: YandexOAuthFake;
+let fake: YandexDiskFake;
+let source: SourceServer;
+let config: Config;
+
+beforeAll(async () => {
+  oauth = await startYandexOAuthFake();
+  fake = await startYandexDiskFake({ oauth, operationDelayMs: 300 });
+  source = await startSourceServer();
+  config = testConfig({
+    YANDEX_DISK_API_URL: fake.url,
+    YANDEX_OAUTH_URL: oauth.url,
+    YANDEX_CLIENT_ID: oauth.clientId,
+    YANDEX_CLIENT_SECRET: oauth.clientSecret,
+  });
+});
+afterAll(async () => {
+  await fake.close();
+  await oauth.close();
+  await source.close();
+});
+
+function destination(rootFolder: string, tokens = oauth.issueTokens()): Destination {
+  return createDestination(
+    {
+      cloud: 'yadisk',
+      rootFolder,
+      credentials: { cloud: 'yadisk', token: tokens.accessToken, refreshToken: tokens.refreshToken },
+    },
+    config,
+  );
+}
+const root = () => `Ferry ${randomBytes(4).toString('hex')}/Photos`;
+
+describe('Yandex Disk adapter', () => {
+  it('creates every folder level, and an existing folder (409) is success', async () => {
+    const name = root();
+    const a = await destination(name).ensureFolder('2024/Summer');
+    expect(a).toEqual({ id: `disk:/${name}/2024/Summer`, path: `${name}/2024/Summer` });
+    expect(await destination(name).ensureFolder('2024/Summer')).toEqual(a);
+    expect(fake.node(`${name}/2024/Summer`)?.type).toBe('dir');
+  });
+
+  it('uploads by link + PUT, polls the operation until success, reads md5/size back and tags the file', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(700 * 1024);
+    const it = item(bytes);
+    const started = Date.now();
+    const remote = await dest.upload(request(folder, 'photo.jpg', bytes, it));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(remote).toMatchObject({
+      id: `${folder.id}/photo.jpg`,
+      size: bytes.length,
+      md5: md5(bytes),
+      sourceKey: it.key,
+    });
+    expect(fake.node(remote.id)!.custom_properties).toEqual({ ferry_key: it.key, ferry_md5: md5(bytes) });
+    expect(fake.node(remote.id)!.content!.equals(bytes)).toBe(true);
+    const polls = fake.log.filter((r) => r.path.startsWith('/v1/disk/operations/'));
+    expect(polls.length).toBeGreaterThanOrEqual(2);
+    expect(fake.log.some((r) => r.path === '/v1/disk/resources/upload' && r.query.overwrite === 'false')).toBe(true);
+    // A re-run finds it by its tag.
+    expect((await dest.probe(folder, 'photo.jpg', it)).existing).toMatchObject({ md5: md5(bytes), sourceKey: it.key });
+    expect(await dest.stat(remote)).toMatchObject({ size: bytes.length });
+    await dest.remove(remote);
+    expect(await dest.stat(remote)).toBeUndefined();
+  });
+
+  it('treats an untagged file with the same md5 and size as already there, and suffixes a different one', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const same = randomBytes(2000);
+    fake.addFile(`${folder.id}/same.jpg`, same);
+    expect((await dest.probe(folder, 'same.jpg', item(same, { md5: md5(same) }))).existing?.md5).toBe(md5(same));
+    fake.addFile(`${folder.id}/taken.jpg`, Buffer.from('their photo'));
+    const bytes = randomBytes(3000);
+    const it = item(bytes, { md5: md5(bytes) });
+    const probe = await dest.probe(folder, 'taken.jpg', it);
+    expect(probe).toEqual({ freeName: 'taken (2).jpg' });
+    await dest.upload(request(folder, probe.freeName, bytes, it));
+    expect(fake.node(`${folder.id}/taken.jpg`)!.content!.toString()).toBe('their photo');
+    expect((await dest.probe(folder, 'taken.jpg', it)).existing?.name).toBe('taken (2).jpg');
+  });
+
+  it('adopts the file a crashed attempt had fully sent instead of uploading it again', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(5000);
+    const it = item(bytes);
+    const first = request(folder, 'crash.jpg', bytes, it);
+    await dest.upload(first);
+    const full = first.checkpoints.at(-1)!;
+    expect(full.confirmedOffset).toBe(bytes.length);
+    const again = request(folder, 'crash.jpg', bytes, it, { checkpoint: full });
+    const remote = await dest.upload(again);
+    expect(again.opens).toEqual([]);
+    expect(remote.md5).toBe(md5(bytes));
+  });
+
+  it('uploads from URL: Yandex really fetches the source; a failed fetch is RemoteFetchFailed', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(300 * 1024);
+    source.addFile('/cdn/p.jpg', bytes, 'image/jpeg');
+    const before = source.stats().byPath['/cdn/p.jpg']?.requests ?? 0;
+    const it = item(bytes, { sourceUrl: source.urlOf('/cdn/p.jpg'), publiclyFetchable: true });
+    const remote = await dest.uploadFromUrl!({ folder, name: 'p.jpg', item: it });
+    expect(remote).toMatchObject({ size: bytes.length, md5: md5(bytes), sourceKey: it.key });
+    expect(source.stats().byPath['/cdn/p.jpg']!.requests).toBe(before + 1);
+    const gone = item(bytes, { sourceUrl: source.urlOf('/cdn/missing.jpg') });
+    await expectFailure(dest.uploadFromUrl!({ folder, name: 'missing.jpg', item: gone }), REMOTE_FETCH_FAILED, false);
+  });
+
+  it('maps 401, 507, 429 + Retry-After and 423 to typed failures', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(4000);
+    fake.faults.add({
+      path: '/v1/disk/resources',
+      method: 'GET',
+      fault: { kind: 'status', status: 429, retryAfter: 3 },
+    });
+    const limited = await expectFailure(dest.probe(folder, 'a.jpg', item(bytes)), FailureType.RateLimited, false);
+    expect(limited.nextRetryDelay).toBe(3000);
+    fake.faults.add({ path: '/v1/disk/resources/upload', fault: { kind: 'status', status: 423 } });
+    await expectFailure(dest.upload(request(folder, 'a.jpg', bytes, item(bytes))), DESTINATION_UNAVAILABLE, false);
+    fake.setQuota(1);
+    try {
+      await expectFailure(dest.upload(request(folder, 'a.jpg', bytes, item(bytes))), FailureType.QuotaExhausted, true);
+    } finally {
+      fake.setQuota(Infinity);
+    }
+    const pasted = createDestination(
+      { cloud: 'yadisk', rootFolder: 'x', credentials: { cloud: 'yadisk', token: 'not-a-token' } },
+      config,
+    );
+    await expectFailure(pasted.ensureFolder('a'), FailureType.AuthRevoked, true);
+  });
+
+  it('refreshes a dead access token from the refresh token; a revoked grant is AuthRevoked', async () => {
+    const tokens = oauth.issueTokens();
+    const dest = destination(root(), tokens);
+    oauth.revoke(tokens.accessToken);
+    const folder = await dest.ensureFolder('after-refresh');
+    expect(folder.path).toMatch(/after-refresh$/);
+    oauth.revoke(tokens.refreshToken);
+    const revoked = await expectFailure(dest.ensureFolder('more'), FailureType.AuthRevoked, true);
+    expect(revoked.message).toMatch(/invalid_grant/);
+  });
+});
