@@ -46,6 +46,9 @@ interface Options {
   progress: boolean;
 }
 
+/** Paths the user typed are relative to where they ran `ferry` (bin/ferry.sh runs us from the project root). */
+const userPath = (p: string) => resolve(process.env.FERRY_CALLER_CWD ?? process.cwd(), p);
+
 const CLOUD_NAMES: Record<string, DestinationCredentials['cloud']> = {
   yadisk: 'yadisk',
   yandex: 'yadisk',
@@ -82,7 +85,12 @@ async function targetsFor(config: Config, opts: Options, say: (l: string) => voi
       targets.push({ cloud, token });
     } else {
       try {
-        targets.push(await googleDriveCredentials(config, { clientSecretsPath: opts.clientSecrets, say }));
+        targets.push(
+          await googleDriveCredentials(config, {
+            clientSecretsPath: opts.clientSecrets && userPath(opts.clientSecrets),
+            say,
+          }),
+        );
       } catch (err) {
         throw new CliFailure((err as Error).message, EXIT.auth);
       }
@@ -163,7 +171,7 @@ async function run(user: string, opts: Options): Promise<number> {
   if (status.state === 'failed' || !status.report) {
     throw new CliFailure(status.reason?.message ?? `backup ${status.state}`, exitFor(status.reason?.type));
   }
-  const jsonPath = resolve(opts.json ?? `vk_backup_${user.replace(/[^\w.-]/g, '_')}.json`);
+  const jsonPath = userPath(opts.json ?? `vk_backup_${user.replace(/[^\w.-]/g, '_')}.json`);
   writeFileSync(jsonPath, formatReport(status.report) + '\n');
   say(
     `${status.state === 'completed' ? 'Done' : 'Finished with errors'}: ${status.report.length} photos of ${status.owner?.name ?? user} backed up`,

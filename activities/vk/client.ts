@@ -51,6 +51,7 @@ export function vkFailure(err: unknown, context: { user: string; album?: string 
     return ApplicationFailure.create({ type: 'VkUnavailable', message: `VK API unreachable: ${message}` });
   }
   const code = Number(err.code);
+  const vkMessage = err.message.replace(/^Code №\d+ - /, ''); // vk-io prefixes the code we print anyway
   const who = `VK user ${context.user}`;
   const nonRetryable = (type: FailureType, message: string) =>
     ApplicationFailure.create({ type, message: `${message} (VK error ${code})`, nonRetryable: true });
@@ -77,9 +78,12 @@ export function vkFailure(err: unknown, context: { user: string; album?: string 
     case 9:
     case 29:
       // Too many requests / flood control / method quota: back off (the retry policy grows the delay).
-      return ApplicationFailure.create({ type: FailureType.RateLimited, message: `VK rate limit: ${err.message}` });
+      return ApplicationFailure.create({
+        type: FailureType.RateLimited,
+        message: `VK rate limit: ${vkMessage} (VK error ${code})`,
+      });
     default:
       // 10 (internal error) and anything unknown: VK's own trouble, worth retrying.
-      return ApplicationFailure.create({ type: 'VkError', message: `VK error ${code}: ${err.message}` });
+      return ApplicationFailure.create({ type: 'VkError', message: `VK error ${code}: ${vkMessage}` });
   }
 }

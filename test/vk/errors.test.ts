@@ -1,0 +1,115 @@
+// Every VK error the backup can meet, through both doors: the CLI's exit code and one-line reason, and
+// the API's state + typed reason. Transient errors (10) are retried until the backup succeeds.
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../lib/logger';
+import { testClient } from '../helpers/temporal';
+import { runCli, startWorld, YANDEX_TOKEN, type World } from './harness';
+
+let world: World;
+let api: string;
+let closeApi: () => void;
+beforeAll(async () => {
+  world = await startWorld();
+  const temporal = await testClient(world.config);
+  const app = createApp({
+    config: world.config,
+    temporal,
+    pool: world.pool,
+    logger: createLogger({ level: 'silent' }),
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  closeApi = () => server.close();
+});
+afterAll(async () => {
+  closeApi();
+  await world.close();
+});
+
+interface Status {
+  state: string;
+  reason?: { type: string; message: string };
+  report?: unknown[];
+}
+
+async function viaApi(body: Record<string, unknown>): Promise<Status> {
+  const res = await fetch(`${api}/vk-backups`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }],
+      vk_token: world.vk.validToken,
+      ...body,
+    }),
+  });
+  expect(res.status).toBe(202);
+  const { status_url } = (await res.json()) as { status_url: string };
+  for (;;) {
+    const status = (await (await fetch(`${api}${status_url}`)).json()) as Status;
+    if (status.state !== 'running') return status;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const CASES = [
+  { name: 'private profile (30)', user: 'private.person', type: 'AccessDenied', exit: 4, reason: /private profile/ },
+  { name: 'deleted user (18)', user: 'gone.user', type: 'SourceNotFound', exit: 4, reason: /deleted or banned/ },
+  { name: 'invalid id (113)', user: '987654', type: 'InvalidInput', exit: 2, reason: /does not exist/ },
+  {
+    name: 'album access denied (200)',
+    user: 'secret.album',
+    album: '999',
+    type: 'AccessDenied',
+    exit: 4,
+    reason: /album 999 .*denied/,
+  },
+  { name: 'bad token (5)', user: 'ivan.petrov', token: 'vk1.a.revoked', type: 'AuthRevoked', exit: 3, reason: /token/ },
+];
+
+describe('VK errors through the CLI and the API', () => {
+  it('ends each with its clear reason: CLI exit code + one line, API state + typed reason', async () => {
+    await world.withWorker(async () => {
+      const results = await Promise.all(
+        CASES.map(async (c) => {
+          const args = [
+            'vk-backup',
+            c.user,
+            '--to',
+            'yadisk',
+            '--no-progress',
+            ...(c.album ? ['--album', c.album] : []),
+          ];
+          const [cli, status] = await Promise.all([
+            runCli(world, args, { env: c.token ? { VK_TOKEN: c.token } : {} }),
+            viaApi({ user: c.user, ...(c.album && { album: c.album }), ...(c.token && { vk_token: c.token }) }),
+          ]);
+          return { c, cli, status };
+        }),
+      );
+      for (const { c, cli, status } of results) {
+        expect({ case: c.name, exit: cli.code }).toEqual({ case: c.name, exit: c.exit });
+        const lines = cli.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^ferry: /);
+        expect(lines[0]).toMatch(c.reason);
+        expect({ case: c.name, state: status.state, type: status.reason?.type }).toEqual({
+          case: c.name,
+          state: 'failed',
+          type: c.type,
+        });
+        expect(status.reason?.message).toMatch(c.reason);
+      }
+    });
+  });
+
+  it('retries VK internal errors (10) with backoff and completes', async () => {
+    world.vk.failNext('photos.get', 10, 2);
+    const status = await world.withWorker(() => viaApi({ user: 'ivan.petrov', folder: 'VK_retry' }));
+    expect(status.state).toBe('completed');
+    expect(status.report).toHaveLength(5);
+    expect(world.vk.calls.filter((c) => c.method === 'photos.get' && c.errorCode === 10)).toHaveLength(2);
+  });
+});
