@@ -2,9 +2,13 @@
 // (fake) -> our callback -> 302 to the success link -> the copy (real engine, real Temporal) -> files
 // in the fake cloud in the right folders, verified -> the platform's done call.
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { createCopyActivities } from '../../activities/copy';
+import { workflowIdOf } from '../../lib/cloud-archive';
+import { FerryCloudType, FerryGalleryName, FerryJob, FerryStatus } from '../../lib/search-attributes';
 import { withWorker } from '../helpers/temporal';
 import type { GalleryEntry } from '../fakes/gallery';
 import {
@@ -12,6 +16,7 @@ import {
   body,
   callback,
   consent,
+  onCleanup,
   photos,
   start,
   startStack,
@@ -74,14 +79,29 @@ function drivePaths(): Map<string, string | undefined> {
 describe('gallery archive end to end', () => {
   it('copies a gallery to Google Drive into album folders, verified, and reports done once', async () => {
     const entries = photos(stack, ['Photos 1/Test_011.jpg', 'Photos 2/Day 2/Test_012.jpg', 'cover.jpg']);
-    await worker(async () => {
-      const { final } = await runArchive(entries, { gallery_name: 'Drive Gallery', archive_type: 'originals' });
-      expect(final.progress).toEqual({
-        files: { total: 3, done: 3, failed: 0 },
-        bytes: expect.objectContaining({ total: entries.reduce((n, e) => n + e.filesize, 0) }),
-      });
-      expect(final.report).toMatchObject({ failed_photos: 0, copied: 3, failed: [] });
+    stack.files.setLatency(400);
+    const final = await worker(async () => {
+      const { id, final: copying } = await runArchive(
+        entries,
+        { gallery_name: 'Drive Gallery', archive_type: 'originals' },
+        ['copying'],
+      );
+      // While the copy child works, the status shows the whole gallery as the total.
+      expect(copying.progress).toMatchObject({ files: { total: 3 } });
+      stack.files.setLatency(0);
+      await waitForState(stack, id, ['done']);
+      const desc = await stack.temporal.workflow.getHandle(workflowIdOf(id)).describe();
+      expect(desc.typedSearchAttributes.get(FerryStatus)).toBe('done');
+      expect(desc.typedSearchAttributes.get(FerryJob)).toBe('cloud_archive');
+      expect(desc.typedSearchAttributes.get(FerryGalleryName)).toBe('Drive Gallery');
+      expect(desc.typedSearchAttributes.get(FerryCloudType)).toBe('google_drive');
+      return status(stack, id);
     });
+    expect(final.progress).toEqual({
+      files: { total: 3, done: 3, failed: 0 },
+      bytes: expect.objectContaining({ total: entries.reduce((n, e) => n + e.filesize, 0) }),
+    });
+    expect(final.report).toMatchObject({ failed_photos: 0, copied: 3, failed: [] });
     const paths = drivePaths();
     for (const e of entries) {
       const served = await (await fetch(e.url)).arrayBuffer();
@@ -154,5 +174,44 @@ describe('gallery archive end to end', () => {
     const calls = stack.gallery.doneCalls.slice(before);
     expect(calls.map((c) => c.status)).toEqual([503, 503, 503, 200]);
     expect(calls[3]!.body).toEqual({ cloud_type: 'google_drive', failed_photos: 0, archive_type: 'webs' });
+  });
+
+  it('never fetches listed file URLs off GALLERY_FILE_HOSTS, nor follows a listing redirect to another host', async () => {
+    const sentinel = { hits: 0 };
+    const server = createServer((_req, res) => {
+      sentinel.hits += 1;
+      res.end('secret');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise((r) => server.close(r)));
+    const port = (server.address() as AddressInfo).port;
+    const [ok] = photos(stack, ['Safe/ok.jpg']);
+    const bad = (name: string, url: string, id: number) => ({ ...ok!, name, url, id });
+    const before = stack.gallery.doneCalls.length;
+    await worker(async () => {
+      const { final } = await runArchive(
+        [
+          ok!,
+          bad('Safe/localhost.jpg', `http://localhost:${port}/x.jpg`, 1),
+          bad('Safe/v6.jpg', `http://[::1]:${port}/x.jpg`, 2),
+          bad('Safe/meta.jpg', 'http://169.254.169.254/latest/meta-data/', 3),
+        ],
+        { gallery_name: 'SSRF files' },
+      );
+      expect(final.report).toMatchObject({ failed_photos: 3, copied: 1 });
+      const reasons = (final.report as { failed: Array<{ reason: string }> }).failed.map((f) => f.reason);
+      expect(reasons.every((r) => /GALLERY_FILE_HOSTS/.test(r))).toBe(true);
+
+      const a = archive();
+      stack.gallery.setListingRedirect(a.path, `http://localhost:${port}/steal?json=true`);
+      const { id, redirectTo } = await start(stack, body({ archive_url: a.url }));
+      expect(await callback(await consent(redirectTo))).toMatchObject({ status: 302, location: SUCCESS });
+      const failed = await waitForState(stack, id, ['failed']);
+      expect(failed.error).toMatchObject({ type: 'ForbiddenTarget' });
+    });
+    expect(sentinel.hits).toBe(0);
+    expect(stack.gallery.doneCalls.slice(before).map((c) => c.body)).toEqual([
+      { cloud_type: 'google_drive', failed_photos: 3, archive_type: 'webs' },
+    ]);
   });
 });
