@@ -113,6 +113,21 @@ describe('Yandex Disk adapter', () => {
     expect(remote.md5).toBe(md5(bytes));
   });
 
+  it('tags after finalisation when Yandex refuses to touch the file before, and survives a dropped PUT', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(200 * 1024);
+    const it = item(bytes);
+    fake.faults.add({ method: 'PATCH', path: '/v1/disk/resources', fault: { kind: 'status', status: 404 } });
+    const remote = await dest.upload(request(folder, 'late-tag.jpg', bytes, it));
+    expect(remote).toMatchObject({ md5: md5(bytes), sourceKey: it.key });
+    fake.faults.add({ method: 'PUT', path: '/upload-target/', fault: { kind: 'drop', afterBytes: 50 * 1024 } });
+    const other = item(bytes);
+    await expectFailure(dest.upload(request(folder, 'dropped.jpg', bytes, other)), DESTINATION_UNAVAILABLE, false);
+    expect(fake.node(`${folder.id}/dropped.jpg`)).toBeUndefined();
+    expect((await dest.upload(request(folder, 'dropped.jpg', bytes, other))).md5).toBe(md5(bytes));
+  });
+
   it('uploads from URL: Yandex really fetches the source; a failed fetch is RemoteFetchFailed', async () => {
     const dest = destination(root());
     const folder = await dest.ensureFolder('');

@@ -129,28 +129,55 @@ export function createYandexDiskDestination(
     );
   }
 
-  /** After the operation succeeded: the file's final metadata (md5/size appear only now). */
-  async function finished(path: string, operation: string, signal?: AbortSignal): Promise<RemoteFile> {
-    const status = await guarded('poll operation', () => client.waitOperation(operation, signal));
+  const transient = (err: unknown) => (err as { type?: string }).type === DESTINATION_UNAVAILABLE;
+
+  /**
+   * Tags the uploaded file, waits for its operation and reads the final metadata (md5/size appear only
+   * now). Tagging comes first so that a crash while Yandex finalises still leaves a file a retry
+   * recognises; if Yandex will not touch the file before it is final, the tag follows the operation.
+   */
+  async function complete(
+    path: string,
+    operation: string,
+    props: Record<string, string | undefined>,
+    signal?: AbortSignal,
+    adopting = false,
+  ): Promise<RemoteFile> {
+    const early = await tag(path, props, signal).then(
+      () => true,
+      (err: unknown) => {
+        if (transient(err)) return false;
+        throw err;
+      },
+    );
+    let status: 'success' | 'failed';
+    try {
+      status = await guarded('poll operation', () => client.waitOperation(operation, signal));
+    } catch (err) {
+      // An operation Yandex no longer knows (a retry long after the crash): the metadata decides.
+      if (!adopting || !transient(err)) throw err;
+      status = 'success';
+    }
     if (status === 'failed') throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex failed to store ${path}`);
+    if (!early) await tag(path, props, signal);
     const r = await meta(path, signal);
-    if (!r || r.md5 === undefined)
+    if (!r || r.md5 === undefined) {
       throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload succeeded`);
+    }
     return toRemote(r);
   }
 
   async function upload(req: UploadRequest): Promise<RemoteFile> {
     const path = `${req.folder.id}/${req.name}`;
     const cp = req.checkpoint;
+    const props = { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || undefined };
     if (cp?.sessionUri?.startsWith(OPERATION_PREFIX) && cp.confirmedOffset > 0 && cp.confirmedOffset === cp.total) {
       // The previous attempt sent every byte before it died: the file there is ours, tagged or not.
-      const r = await meta(path, req.signal);
-      if (r?.type === 'file') {
-        await tag(path, { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || undefined }, req.signal);
-        return finished(path, cp.sessionUri.slice(OPERATION_PREFIX.length), req.signal).catch(async (err: unknown) => {
-          if ((err as { type?: string }).type !== DESTINATION_UNAVAILABLE) throw err;
-          return toRemote((await meta(path, req.signal)) ?? r);
-        });
+      try {
+        return await complete(path, cp.sessionUri.slice(OPERATION_PREFIX.length), props, req.signal, true);
+      } catch (err) {
+        if (!transient(err)) throw err;
+        // Nothing there to adopt after all: upload afresh.
       }
     }
     const link = await guarded('get upload link', () =>
@@ -178,9 +205,7 @@ export function createYandexDiskDestination(
     if (status !== 201 && status !== 202)
       throw cloudFailure(DESTINATION_UNAVAILABLE, `upload ${path}: Yandex Disk answered ${status}`);
     req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: sent, total: sent });
-    // Tag at once: a crash while Yandex finalises must still leave a file a retry recognises as ours.
-    await tag(path, { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || req.finalMd5?.() }, req.signal);
-    return finished(path, link.operation_id, req.signal);
+    return complete(path, link.operation_id, { ...props, ferry_md5: props.ferry_md5 ?? req.finalMd5?.() }, req.signal);
   }
 
   async function uploadFromUrl(req: { folder: FolderRef; name: string; item: CopyPlanItem; signal?: AbortSignal }) {
