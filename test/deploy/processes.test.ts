@@ -1,0 +1,81 @@
+// The two entry points as a container runs them (`node --import tsx workers/main.ts` / `api/main.ts`),
+// against the run's Temporal and PostgreSQL: the worker's health endpoint follows its state and serves
+// the SDK's metrics, and both processes stop cleanly (exit 0) on SIGTERM, as Kubernetes sends it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../lib/ports';
+import { uniqueTaskQueue } from '../helpers/temporal';
+
+const children: ChildProcess[] = [];
+afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+
+function start(entry: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      DATABASE_URL: inject('databaseUrl'),
+      FERRY_ENCRYPTION_KEY: inject('encryptionKey'),
+      FERRY_DATA_DIR: '.data/test',
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('process'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, output: () => output };
+}
+
+async function waitFor(url: string, ok: (res: Response) => boolean, ms: number, died: () => string | undefined) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const res = await fetch(url).catch(() => undefined);
+    if (res && ok(res)) return res;
+    const why = died();
+    if (why) throw new Error(why);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${url}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('entry points', () => {
+  it('the worker becomes ready, serves SDK metrics, and drains and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const worker = start('workers/main.ts', {
+      WORKER_HEALTH_PORT: String(port),
+      WORKER_SDK_METRICS_PORT: String(await freePort()),
+    });
+    const died = () => (worker.child.exitCode !== null ? `worker exited:\n${worker.output()}` : undefined);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/healthz`, (r) => r.ok, 30_000, died);
+    await waitFor(`${base}/readyz`, (r) => r.ok, 90_000, died);
+    let metrics = '';
+    for (let i = 0; i < 40 && !/^temporal_num_pollers\{/m.test(metrics); i++) {
+      metrics = await (await fetch(`${base}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(metrics).toContain('# TYPE ferry_files_copied_total counter');
+    expect(metrics).toMatch(/^temporal_num_pollers\{/m);
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(worker.output()).toContain('"state":"DRAINING"');
+    expect(worker.output()).toContain('Ferry worker stopped');
+  });
+
+  it('the API answers, then finishes and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const api = start('api/main.ts', { PORT: String(port) });
+    const died = () => (api.child.exitCode !== null ? `api exited:\n${api.output()}` : undefined);
+    await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.ok, 60_000, died);
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(api.output()).toContain('shutting down: finishing in-flight requests');
+  });
+});
