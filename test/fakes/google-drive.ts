@@ -3,14 +3,16 @@
 // multipart/related, and the resumable protocol (session URI in Location, Content-Range chunks, 308 +
 // Range, status query `bytes */N`, 404 for an expired session). Auth: Bearer tokens checked against the
 // Google OAuth fake. Errors are Google's JSON. Fault injection and inspection for tests.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { googleError } from './drive-errors';
 import { compileQuery, QueryError, selectFields } from './drive-query';
+import { createResumableSessions, sessionIdOf } from './drive-resumable';
 import { FaultInjector, type Fault } from './faults';
 import { listen, queryObject, readBody, sendJson, sleep } from './http-kit';
+import { flip, receive, splitMultipart } from './upload-body';
 
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
-const CHUNK_UNIT = 256 * 1024;
 
 export interface DriveFile {
   id: string;
@@ -26,19 +28,6 @@ export interface DriveFile {
   content?: Buffer;
 }
 
-interface Session {
-  id: string;
-  meta: Partial<DriveFile>;
-  fields?: string;
-  total?: number;
-  received: number;
-  bytesIn: number;
-  hash: Hash;
-  chunks: Buffer[];
-  expired: boolean;
-  fileId?: string;
-}
-
 export interface DriveFakeOptions {
   port?: number;
   /** Checks Bearer tokens (the Google OAuth fake); without it any non-empty token passes. */
@@ -52,31 +41,9 @@ export interface DriveFakeOptions {
   seed?: number;
 }
 
-const REASONS: Record<string, [domain: string, message: string]> = {
-  userRateLimitExceeded: ['usageLimits', 'User Rate Limit Exceeded'],
-  rateLimitExceeded: ['usageLimits', 'Rate Limit Exceeded'],
-  storageQuotaExceeded: ['usageLimits', "The user's Drive storage quota has been exceeded."],
-  internalError: ['global', 'Internal Error'],
-  backendError: ['global', 'Backend Error'],
-  notFound: ['global', 'Not Found'],
-  authError: ['global', 'Invalid Credentials'],
-  invalid: ['global', 'Invalid Value'],
-  badRequest: ['global', 'Bad Request'],
-};
-const DEFAULT_REASON: Record<number, string> = {
-  400: 'badRequest',
-  401: 'authError',
-  403: 'userRateLimitExceeded',
-  404: 'notFound',
-  429: 'rateLimitExceeded',
-  500: 'internalError',
-  503: 'backendError',
-};
-
 export async function startDriveFake(options: DriveFakeOptions = {}) {
   const storeContent = options.storeContent ?? true;
   const files = new Map<string, DriveFile>();
-  const sessions = new Map<string, Session>();
   const faults = new FaultInjector(options.seed);
   let quotaBytes = options.quotaBytes ?? Infinity;
   const now = () => new Date().toISOString();
@@ -92,26 +59,6 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     modifiedTime: now(),
   });
   const usedBytes = () => [...files.values()].reduce((s, f) => s + (f.size ?? 0), 0);
-
-  function googleError(
-    res: ServerResponse,
-    status: number,
-    reason?: string,
-    message?: string,
-    headers: Record<string, string> = {},
-  ) {
-    const r = reason ?? DEFAULT_REASON[status] ?? 'internalError';
-    const [domain, defaultMessage] = REASONS[r] ?? ['global', r];
-    const msg = message ?? defaultMessage;
-    const error: Record<string, unknown> = {
-      code: status,
-      message: msg,
-      errors: [{ message: msg, domain, reason: r }],
-    };
-    if (status === 401) error.status = 'UNAUTHENTICATED';
-    if (status === 401) headers = { ...headers, 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' };
-    sendJson(res, status, { error }, headers);
-  }
 
   function representation(f: DriveFile): Record<string, unknown> {
     const isFolder = f.mimeType === FOLDER_MIME;
@@ -214,9 +161,9 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     }
 
     if (path === '/upload/drive/v3/files') {
-      if (uploadId) return resumableChunk(req, res, uploadId, bodyFault, entry);
+      if (uploadId) return resumable.chunk(req, res, uploadId, bodyFault, entry);
       if (req.method !== 'POST') return googleError(res, 405, 'badRequest', 'Method not allowed');
-      if (q.uploadType === 'resumable') return startSession(req, res, q);
+      if (q.uploadType === 'resumable') return resumable.start(req, res, q);
       if (q.uploadType === 'multipart' || q.uploadType === 'media') return simpleUpload(req, res, q, bodyFault, entry);
       return googleError(res, 400, 'invalid', `Invalid value for uploadType: ${q.uploadType ?? ''}`);
     }
@@ -321,122 +268,13 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     if (f) sendJson(res, 200, fileJson(f, q.fields));
   }
 
-  async function startSession(req: IncomingMessage, res: ServerResponse, q: Record<string, string>) {
-    const meta = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Partial<DriveFile>;
-    const declared = req.headers['x-upload-content-length'];
-    const total = declared !== undefined ? Number(declared) : undefined;
-    if (total !== undefined && usedBytes() + total > quotaBytes) return googleError(res, 403, 'storageQuotaExceeded');
-    const id = `ABfake${randomBytes(16).toString('base64url')}`;
-    const contentType = req.headers['x-upload-content-type'];
-    sessions.set(id, {
-      id,
-      meta: { ...meta, mimeType: meta.mimeType ?? (typeof contentType === 'string' ? contentType : undefined) },
-      fields: q.fields,
-      total,
-      received: 0,
-      bytesIn: 0,
-      hash: createHash('md5'),
-      chunks: [],
-      expired: false,
-    });
-    const location = `http://${req.headers.host}/upload/drive/v3/files?uploadType=resumable&upload_id=${id}`;
-    res.writeHead(200, { location, 'x-guploader-uploadid': id, 'content-length': 0 }).end();
-  }
-
-  async function resumableChunk(
-    req: IncomingMessage,
-    res: ServerResponse,
-    id: string,
-    fault: Fault | undefined,
-    entry: { bytesIn: number },
-  ) {
-    const s = sessions.get(id);
-    if (fault?.kind === 'expireSession' && s) s.expired = true;
-    if (!s || s.expired) {
-      await drain(req);
-      return googleError(res, 404, 'notFound', 'Not Found');
-    }
-    const finished = () => sendJson(res, 200, fileJson(files.get(s.fileId!)!, s.fields));
-    const incomplete = () => {
-      const headers: Record<string, string | number> = { 'content-length': 0, 'x-guploader-uploadid': id };
-      if (s.received > 0) headers.range = `bytes=0-${s.received - 1}`;
-      res.writeHead(308, headers).end();
-    };
-    const cr = req.headers['content-range'];
-    const length = Number(req.headers['content-length'] ?? 0);
-    const m = cr ? /^bytes (?:\*|(\d+)-(\d+))\/(\*|\d+)$/.exec(cr) : ['', '0', String(length - 1), String(length)];
-    if (!m) {
-      await drain(req);
-      return googleError(res, 400, 'badRequest', `Invalid Content-Range: ${cr}`);
-    }
-    if (m[3] !== '*') {
-      const total = Number(m[3]);
-      if (s.total !== undefined && s.total !== total) {
-        await drain(req);
-        return googleError(
-          res,
-          400,
-          'badRequest',
-          `Invalid request. The total size ${total} does not match ${s.total}.`,
-        );
-      }
-      s.total = total;
-    }
-    if (s.fileId) return void (await drain(req), finished());
-    if (m[1] === undefined) {
-      // Status query (or an empty final request that declares the total).
-      await drain(req);
-      if (s.total !== undefined && s.received === s.total) return finalize(res, s, finished);
-      return incomplete();
-    }
-    const start = Number(m[1]);
-    const end = Number(m[2]);
-    const isFinal = s.total !== undefined && end + 1 === s.total;
-    if (start > s.received) {
-      await drain(req);
-      return googleError(
-        res,
-        400,
-        'badRequest',
-        `Invalid request. According to the Content-Range header, the upload offset is ${start} byte(s), which exceeds already uploaded size of ${s.received} byte(s).`,
-      );
-    }
-    if (!isFinal && (end - start + 1) % CHUNK_UNIT !== 0) {
-      await drain(req);
-      return googleError(
-        res,
-        400,
-        'badRequest',
-        `Invalid request. The number of bytes uploaded is required to be equal or greater than 262144, except for the final request (it's recommended to be the exact multiple of 262144). The received request contained ${end - start + 1} bytes, which does not meet this requirement.`,
-      );
-    }
-    // Bytes before s.received were already stored (a client re-sending an overlap): skip them.
-    let skip = s.received - start;
-    const got = await receive(req, fault, (buf) => {
-      if (skip >= buf.length) return void (skip -= buf.length);
-      const part = skip > 0 ? buf.subarray(skip) : buf;
-      skip = 0;
-      s.hash.update(part);
-      if (storeContent) s.chunks.push(Buffer.from(part));
-      s.received += part.length;
-    });
-    s.bytesIn += got.bytesIn;
-    entry.bytesIn = got.bytesIn;
-    if (!got.complete) return;
-    if (got.bytesIn !== end - start + 1)
-      return googleError(res, 400, 'badRequest', 'Content-Range does not match the request body length.');
-    if (isFinal) return finalize(res, s, finished);
-    incomplete();
-  }
-
-  function finalize(res: ServerResponse, s: Session, finished: () => void) {
-    const bytes = storeContent ? Buffer.concat(s.chunks) : undefined;
-    const f = create(res, s.meta, { size: s.received, md5: s.hash.copy().digest('hex'), bytes });
-    if (!f) return;
-    s.fileId = f.id;
-    s.chunks = [];
-    finished();
-  }
+  const resumable = createResumableSessions({
+    storeContent,
+    create,
+    fileJson: (id, fields) => fileJson(files.get(id)!, fields),
+    overQuota: (bytes) => usedBytes() + bytes > quotaBytes,
+  });
+  const { sessions } = resumable;
 
   const server = await listen(handler, options.port ?? 0);
   return {
@@ -498,71 +336,3 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
 }
 
 export type DriveFake = Awaited<ReturnType<typeof startDriveFake>>;
-
-function sessionIdOf(uriOrId: string): string {
-  return uriOrId.includes('upload_id=') ? (new URL(uriOrId).searchParams.get('upload_id') ?? '') : uriOrId;
-}
-
-/** Reads a request body, applying a `drop` (after N bytes) or `corrupt` fault on the way. */
-async function receive(
-  req: IncomingMessage,
-  fault: Fault | undefined,
-  onData?: (buf: Buffer) => void,
-): Promise<{ complete: boolean; bytesIn: number; body: Buffer }> {
-  const keep: Buffer[] = [];
-  let bytesIn = 0;
-  const dropAt = fault?.kind === 'drop' ? (fault.afterBytes ?? 0) : Infinity;
-  const corruptAt = fault?.kind === 'corrupt' && onData ? (fault.offset ?? 0) : -1;
-  try {
-    for await (const raw of req) {
-      let buf = raw as Buffer;
-      if (bytesIn + buf.length > dropAt) buf = buf.subarray(0, dropAt - bytesIn);
-      if (corruptAt >= bytesIn && corruptAt < bytesIn + buf.length) {
-        buf = Buffer.from(buf);
-        flip(buf, corruptAt - bytesIn);
-      }
-      bytesIn += buf.length;
-      if (onData) onData(buf);
-      else keep.push(buf);
-      if (bytesIn >= dropAt) {
-        req.socket.destroy();
-        return { complete: false, bytesIn, body: Buffer.alloc(0) };
-      }
-    }
-  } catch {
-    return { complete: false, bytesIn, body: Buffer.alloc(0) };
-  }
-  // A client that aborted mid-body ends the stream early with `aborted` set instead of throwing.
-  if (!req.complete) return { complete: false, bytesIn, body: Buffer.alloc(0) };
-  return { complete: true, bytesIn, body: Buffer.concat(keep) };
-}
-
-async function drain(req: IncomingMessage): Promise<void> {
-  for await (const _ of req) void _;
-}
-
-function flip(buf: Buffer, offset: number): void {
-  if (buf.length === 0) return;
-  const i = Math.min(offset, buf.length - 1);
-  buf[i] = buf[i]! ^ 0xff;
-}
-
-function splitMultipart(body: Buffer, boundary: string): Buffer[] {
-  const delim = Buffer.from(`--${boundary}`);
-  const parts: Buffer[] = [];
-  let pos = body.indexOf(delim);
-  while (pos !== -1) {
-    const start = pos + delim.length;
-    if (body.subarray(start, start + 2).toString() === '--') break;
-    const next = body.indexOf(delim, start);
-    if (next === -1) break;
-    const part = body.subarray(start, next);
-    const headerEnd = part.indexOf('\r\n\r\n');
-    // Each part: CRLF, headers, blank line, content, CRLF before the next delimiter.
-    let content = part.subarray(headerEnd + 4);
-    if (content.subarray(-2).toString() === '\r\n') content = content.subarray(0, -2);
-    parts.push(content);
-    pos = next;
-  }
-  return parts;
-}
