@@ -21,6 +21,16 @@ const worker = await createFerryWorker({
   workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
 });
 process.send?.('ready');
+if (process.env.BENCH_ETL_MEMORY_TRACE) {
+  // Where the memory goes during a run: V8 heap vs buffers vs the rest (native, code).
+  const mb = (n: number) => Math.round(n / 1048576);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    console.error(
+      `[etl-worker] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} MB`,
+    );
+  }, 1000).unref();
+}
 await worker.run();
 await pool.end();
 await connection.close();

@@ -166,6 +166,17 @@ describe('daily ETL', () => {
     });
   });
 
+  it('absorbs a record the API sends twice in one reply (the key, not the row count, decides)', async () => {
+    const day = '2023-03-07';
+    const world = await etlWorld({ days: [day], recordsPerDay: 100, seed: 'repeats', repeatEvery: 10 });
+    const want = world.itresume.expected(day);
+    expect(want).toMatchObject({ attempts: 100, repeated: 10 });
+    const run = await runEtl(world, { start: day, lookbackHours: 0 });
+    expect(run.error).toBeUndefined();
+    expect(run.result!.windows[0]).toMatchObject({ fetched: 110, inserted: 100, duplicates: 10, rejected: 0 });
+    expect(await attemptsOn(world.pool, day)).toBe(100);
+  });
+
   it('retries 5xx (honouring Retry-After) and recovers', async () => {
     const day = '2023-03-09';
     const world = await etlWorld({ days: [day], recordsPerDay: 50, seed: 'flaky' });

@@ -32,6 +32,8 @@ export interface ItResumeFakeOptions {
   seed?: string;
   /** Every Nth record of a day is malformed (cycling through MALFORMED_KINDS); 0 = none (default). */
   malformedEvery?: number;
+  /** Every Nth record of a day is sent twice in the same reply (0 = never, the default). */
+  repeatEvery?: number;
   /** Only these days have records (YYYY-MM-DD); default: every day. */
   days?: string[];
   /**
@@ -80,6 +82,7 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
     createHash('md5').update(`${seed}:user:${u}`).digest('hex'),
   );
   const every = options.malformedEvery ?? 0;
+  const repeat = options.repeatEvery ?? 0;
   const onlyDays = options.days ? new Set(options.days) : undefined;
 
   /** Record i of the day starting at dayUs (µs); i spreads evenly over the day, so times are unique. */
@@ -132,7 +135,9 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
         const r = record(day, i);
         // A malformed date keeps its slot's time for filtering, as the real API filters its own column.
         const at = parseUs(r.created_at) ?? slot;
-        if (at >= startUs && at < endUs) yield r;
+        if (at < startUs || at >= endUs) continue;
+        yield r;
+        if (repeat > 0 && i % repeat === repeat - 1) yield r;
       }
     }
   }
@@ -144,7 +149,15 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
     let successful = 0;
     let malformed = 0;
     const seen = new Set<string>();
+    const keys = new Set<string>();
+    let repeated = 0;
     for (const r of between(start, start + DAY_US)) {
+      const key = `${r.created_at} ${r.lti_user_id} ${r.attempt_type}`;
+      if (keys.has(key)) {
+        repeated++;
+        continue;
+      }
+      keys.add(key);
       if (r.malformed) {
         malformed++;
         continue;
@@ -153,7 +166,14 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
       if (r.is_correct === 1) successful++;
       seen.add(r.lti_user_id!);
     }
-    return { attempts, successful, uniqueUsers: seen.size, malformed, total: attempts + malformed };
+    return {
+      attempts,
+      successful,
+      uniqueUsers: seen.size,
+      malformed,
+      repeated,
+      total: attempts + malformed + repeated,
+    };
   }
 
   return { between, expected, record };
