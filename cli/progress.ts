@@ -23,7 +23,7 @@ export interface ProgressBar {
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): ProgressBar {
   const bar = new cliProgress.SingleBar(
     {
-      format: '{phase} |{bar}| {percentage}% | {value}/{total} photos | {bytes} | ETA {eta}',
+      format: '{phase} |{bar}| {percentage}% | {value}/{total} photos | {bytes} | ETA {timeLeft}',
       barCompleteChar: '█',
       barIncompleteChar: '░',
       hideCursor: stream.isTTY ?? false,
@@ -57,8 +57,10 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       const payload = {
         phase: (status.phase ?? status.state).padEnd(9),
         bytes: bytes.total ? `${formatBytes(bytes.done)}/${formatBytes(bytes.total)}` : formatBytes(bytes.done),
-        eta: eta(status),
+        timeLeft: eta(status),
       };
+      // Until the copy starts the number of photos is not known (listing, or a failure): no bar to draw.
+      if (!started && !(status.phase === 'copying' || status.phase === 'reporting' || status.phase === 'done')) return;
       if (!started) {
         bar.start(Math.max(photos.total, 1), photos.done, payload);
         started = true;
