@@ -32,10 +32,10 @@ export function etlCommand(): Command {
     .option('--start <date>', 'first UTC day, YYYY-MM-DD')
     .option('--end <date>', 'last UTC day, YYYY-MM-DD (inclusive)')
     .option('--wait', 'wait for the run to finish and print its result')
-    .action(async (opts: { start?: string; end?: string; wait?: boolean }) => {
+    .action(async (opts: { start?: string; end?: string; wait?: boolean }, cmd: Command) => {
       const problems = rangeProblems(opts, utcDay(Date.now()));
       if (problems.length) {
-        throw new Error(problems.map((p) => `--${p.field}: ${p.message}`).join('\n'));
+        cmd.error(problems.map((p) => `error: --${p.field} ${p.message}`).join('\n'), { exitCode: 2 });
       }
       const config = loadConfig();
       const client = await createClient(config);

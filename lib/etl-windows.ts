@@ -14,7 +14,11 @@ export interface DayWindow {
   end: string;
 }
 
-export const isDate = (v: string) => DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+export const isDate = (v: string) => {
+  const ms = DATE.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
+  // Date.parse rolls 2024-02-30 over to March: a real date reads back the same.
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(v);
+};
 export const addDays = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 export const utcDay = (at: Date | number) => new Date(at).toISOString().slice(0, 10);

@@ -273,6 +273,7 @@ describe('ETL API', () => {
         ((await reversed.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]!.field,
       ).toBe('end');
       expect((await post({ start: '2023-03-20', extra: 1 })).status).toBe(400);
+      expect((await post({ start: '2023-03-01', end: '2023-13-01' })).status).toBe(400);
       expect((await fetch(`${base}/etl-runs/etl-run-00000000-0000-0000-0000-000000000000`)).status).toBe(404);
 
       const activities = createEtlActivities({

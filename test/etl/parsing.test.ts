@@ -167,6 +167,10 @@ describe('windows', () => {
     expect(rangeProblems({ start: '2024-02-30' }, '2024-10-09')).toEqual([
       { field: 'start', message: expect.any(String) },
     ]);
+    expect(rangeProblems({ start: '2024-01-01', end: '2024-13-01' }, '2024-10-09')).toEqual([
+      { field: 'end', message: expect.any(String) },
+    ]);
+    expect(rangeProblems({ start: 'yesterday' }, '2024-10-09')[0]?.field).toBe('start');
     expect(rangeProblems({ start: '2024-10-05', end: '2024-10-01' }, '2024-10-09')[0]?.field).toBe('end');
     expect(rangeProblems({ start: '2024-10-10' }, '2024-10-09')[0]?.field).toBe('start');
     expect(rangeProblems({ end: '2024-10-01' }, '2024-10-09')[0]?.field).toBe('start');
