@@ -41,4 +41,17 @@ export function networkFailure(what: string, err: unknown): ApplicationFailure {
   return cloudFailure(DESTINATION_UNAVAILABLE, `${what}: ${detail}`, { cause: err });
 }
 
+/** A metadata call that has not answered in this long is treated as a dropped connection. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+/** One upload request (a Drive chunk, a multipart body) may take this long on a slow link. */
+export const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The caller's signal plus a deadline: the engine heartbeats on a timer, so a request that hangs
+ * would otherwise keep an attempt alive forever.
+ */
+export function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  return signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+}
+
 export { FailureType };

@@ -7,6 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector, type Fault } from './faults';
 import { listen, queryObject, readJson, sendJson, sleep } from './http-kit';
+import { drain, receive } from './upload-body';
 
 export interface YandexNode {
   type: 'dir' | 'file';
@@ -301,34 +302,20 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     const link = links.get(linkId);
     if (link && fault?.kind === 'expireSession') link.expired = true;
     if (!link || link.expired) {
-      for await (const _ of req) void _;
+      await drain(req);
       return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
     }
     const md5 = createHash('md5');
     const sha = createHash('sha256');
     const keep: Buffer[] = [];
-    let size = 0;
-    const dropAt = fault?.kind === 'drop' ? (fault.afterBytes ?? 0) : Infinity;
-    const corruptAt = fault?.kind === 'corrupt' ? (fault.offset ?? 0) : -1;
-    try {
-      for await (const raw of req) {
-        let buf = raw as Buffer;
-        if (size + buf.length > dropAt) buf = buf.subarray(0, dropAt - size);
-        if (corruptAt >= size && corruptAt < size + buf.length) {
-          buf = Buffer.from(buf);
-          buf[corruptAt - size] = buf[corruptAt - size]! ^ 0xff;
-        }
-        size += buf.length;
-        entry.bytesIn = size;
-        md5.update(buf);
-        sha.update(buf);
-        if (storeContent) keep.push(buf);
-        if (size >= dropAt) return void req.socket.destroy();
-      }
-    } catch {
-      return;
-    }
-    if (!req.complete) return;
+    const got = await receive(req, fault, (buf) => {
+      md5.update(buf);
+      sha.update(buf);
+      if (storeContent) keep.push(buf);
+    });
+    entry.bytesIn = got.bytesIn;
+    if (!got.complete) return;
+    const size = got.bytesIn;
     if (usedBytes() + size > quotaBytes) return yaError(res, 'DiskStorageQuotaExhaustedError');
     if (link.overwrite) nodes.delete(link.path);
     if (nodes.has(link.path))

@@ -7,7 +7,7 @@ import { google } from 'googleapis';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
 import type { Destination, FolderRef, RemoteFile, UploadRequest } from '../destination';
-import { cloudFailure, FailureType } from '../errors';
+import { cloudFailure, FailureType, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../errors';
 import { candidateNames, MAX_SUFFIX } from '../names';
 import { createDriveAuth } from './auth';
 import { fromGaxios } from './errors';
@@ -34,7 +34,7 @@ export function createGoogleDriveDestination(
   const auth = createDriveAuth(spec.credentials, config);
   const drive = google.drive({ version: 'v3', auth: auth.client });
   const apiUrl = config.GOOGLE_API_URL.replace(/\/+$/, '');
-  const call = { rootUrl: `${apiUrl}/` };
+  const call = { rootUrl: `${apiUrl}/`, timeout: REQUEST_TIMEOUT_MS };
   const rootParts = spec.rootFolder.split('/').filter(Boolean);
   const folders = new Map<string, Promise<FolderRef>>();
 
@@ -143,7 +143,7 @@ export function createGoogleDriveDestination(
         try {
           const res = await drive.files.create(
             { requestBody: metadata, media: { mimeType: metadata.mimeType, body }, fields: FILE_FIELDS },
-            { ...call, signal: req.signal },
+            { ...call, timeout: UPLOAD_TIMEOUT_MS, signal: req.signal },
           );
           return res.data as DriveFileJson;
         } catch (err) {

@@ -4,7 +4,14 @@
 // (`Content-Range: bytes */N`) and reopens the source at that offset instead of re-sending the file.
 import type { Readable } from 'node:stream';
 import type { UploadCheckpoint, UploadRequest } from '../destination';
-import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, isAbort, networkFailure } from '../errors';
+import {
+  cloudFailure,
+  DESTINATION_UNAVAILABLE,
+  FailureType,
+  networkFailure,
+  UPLOAD_TIMEOUT_MS,
+  withTimeout,
+} from '../errors';
 import { driveFailure } from './errors';
 
 const UNIT = 256 * 1024;
@@ -51,9 +58,14 @@ export async function resumableUpload(
       headers.set('authorization', `Bearer ${await deps.token(attempt > 0)}`);
       let res: Response;
       try {
-        res = await doFetch(url, { ...init, headers, signal: req.signal, redirect: 'manual' });
+        res = await doFetch(url, {
+          ...init,
+          headers,
+          signal: withTimeout(req.signal, UPLOAD_TIMEOUT_MS),
+          redirect: 'manual',
+        });
       } catch (err) {
-        if (isAbort(err) || req.signal?.aborted) throw err;
+        if (req.signal?.aborted) throw err;
         throw networkFailure(what, err);
       }
       if (res.status !== 401 || attempt > 0) return res;

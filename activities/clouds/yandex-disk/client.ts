@@ -6,7 +6,16 @@ import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../../lib/config';
-import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, isAbort, networkFailure, retryAfterMs } from '../errors';
+import {
+  cloudFailure,
+  DESTINATION_UNAVAILABLE,
+  FailureType,
+  isAbort,
+  networkFailure,
+  REQUEST_TIMEOUT_MS,
+  retryAfterMs,
+  withTimeout,
+} from '../errors';
 
 export interface YandexResource {
   name: string;
@@ -87,10 +96,10 @@ export class YandexDiskClient {
             ...(body !== undefined && { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal,
+          signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
         });
       } catch (err) {
-        if (isAbort(err) || signal?.aborted) throw err;
+        if (signal?.aborted) throw err;
         throw networkFailure(`${method} ${url.pathname}`, err);
       }
       if (res.status === 401 && attempt === 0 && (await this.refresh())) continue;
@@ -121,13 +130,15 @@ export class YandexDiskClient {
       body.on('data', (chunk: Buffer) => (bytes += chunk.length));
       const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
         url,
-        { method: 'PUT', headers, signal },
+        // A PUT that moves no byte for this long is a dead connection, however big the file.
+        { method: 'PUT', headers, signal, timeout: REQUEST_TIMEOUT_MS },
         (res) => {
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
           res.on('error', reject);
         },
       );
+      req.on('timeout', () => req.destroy(new Error(`no progress for ${REQUEST_TIMEOUT_MS / 1000} s`)));
       let sourceError: unknown;
       body.once('error', (e) => {
         sourceError = e;
