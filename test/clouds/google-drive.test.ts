@@ -146,6 +146,22 @@ describe('Google Drive adapter', () => {
     expect(fake.findByName('expired.bin', folder.id)).toHaveLength(1);
   });
 
+  it('reports the md5 of what Drive stored, so a corrupted copy shows (multipart and resumable)', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    for (const size of [20 * KiB, 600 * KiB]) {
+      const bytes = randomBytes(size);
+      fake.faults.add({
+        path: '/upload/drive/v3/files',
+        method: size > 512 * KiB ? 'PUT' : 'POST',
+        fault: { kind: 'corrupt', offset: 1000 },
+      });
+      const remote = await dest.upload(request(folder, `c${size}.bin`, bytes, item(bytes)));
+      expect(remote.size).toBe(bytes.length);
+      expect(remote.md5).not.toBe(md5(bytes));
+    }
+  });
+
   it("gives a suffixed name when someone else's file holds the name, and never overwrites it", async () => {
     const dest = destination(root());
     const folder = await dest.ensureFolder('');

@@ -126,6 +126,9 @@ describe('Yandex Disk adapter', () => {
     await expectFailure(dest.upload(request(folder, 'dropped.jpg', bytes, other)), DESTINATION_UNAVAILABLE, false);
     expect(fake.node(`${folder.id}/dropped.jpg`)).toBeUndefined();
     expect((await dest.upload(request(folder, 'dropped.jpg', bytes, other))).md5).toBe(md5(bytes));
+    fake.faults.add({ method: 'PUT', path: '/upload-target/', fault: { kind: 'corrupt', offset: 10 } });
+    const corrupted = await dest.upload(request(folder, 'corrupt.jpg', bytes, item(bytes)));
+    expect(corrupted.md5).not.toBe(md5(bytes));
   });
 
   it('uploads from URL: Yandex really fetches the source; a failed fetch is RemoteFetchFailed', async () => {
