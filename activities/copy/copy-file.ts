@@ -19,8 +19,20 @@ export interface CopyHeartbeat {
   key: string;
   name?: string;
   checkpoint?: UploadCheckpoint;
+  /** Attempts that started from `checkpoint`: a checkpoint that keeps failing is dropped. */
+  resumes?: number;
   bytes?: number;
 }
+
+/** Resuming from one checkpoint is tried this often before starting the file over. */
+const MAX_RESUMES = 2;
+
+/**
+ * Sessions this worker finished but whose file failed verification (and was removed). Temporal's core
+ * SDK does not send the last heartbeat with a failure, so the next attempt may still see the session in
+ * its details; this set (and MAX_RESUMES, across workers) keeps it from resuming a dead session.
+ */
+const deadSessions = new Set<string>();
 
 export interface CopyFileEnv {
   destination: Destination;
@@ -72,6 +84,14 @@ export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<
   const signal = ctx.cancellationSignal;
   const previous = ctx.info.heartbeatDetails as CopyHeartbeat | undefined;
   const details: CopyHeartbeat = previous?.key === item.key ? { ...previous } : { key: item.key };
+  if (details.checkpoint) {
+    details.resumes = (details.resumes ?? 0) + 1;
+    const dead = details.checkpoint.sessionUri && deadSessions.has(details.checkpoint.sessionUri);
+    if (dead || details.resumes > MAX_RESUMES) {
+      details.checkpoint = undefined;
+      details.resumes = 0;
+    }
+  }
   // Heartbeat on a timer, not only on progress: cancellation is delivered through heartbeats, and a
   // slow destination must not look like a dead worker.
   const beat = () => ctx.heartbeat(details);
@@ -138,7 +158,23 @@ async function attempt(
     remote = await dest.uploadFromUrl!({ folder, name, item, signal });
   } else {
     const reader = new SourceReader(item.sourceUrl, guard, signal);
-    const source = new HashingSource(reader, (n) => (details.bytes = (details.bytes ?? 0) + n));
+    // The upload's own signal: aborted on cancellation, and when the source fails mid-body.
+    const upload = new AbortController();
+    const onCancel = () => upload.abort(signal.reason);
+    signal.addEventListener('abort', onCancel, { once: true });
+    const source = new HashingSource(
+      reader,
+      (n) => (details.bytes = (details.bytes ?? 0) + n),
+      (err) =>
+        upload.abort(
+          err instanceof ApplicationFailure
+            ? err
+            : ApplicationFailure.create({
+                type: 'SourceUnavailable',
+                message: `reading the source failed: ${err.message}`,
+              }),
+        ),
+    );
     const checkpoint = details.checkpoint;
     const size = item.size ?? checkpoint?.total ?? (await source.prepare());
     try {
@@ -149,22 +185,36 @@ async function attempt(
         size,
         open: (offset) => source.open(offset),
         checkpoint,
-        onCheckpoint: (cp) => (details.checkpoint = cp),
+        onCheckpoint: (cp) => {
+          if (cp.sessionUri !== details.checkpoint?.sessionUri) details.resumes = 0;
+          details.checkpoint = cp;
+        },
         tags: { sourceKey: item.key, size: size ?? 0, md5: item.md5?.toLowerCase() ?? '' },
         finalMd5: () => source.digest().md5,
-        signal,
+        signal: upload.signal,
       });
+    } catch (err) {
+      // The source's own failure explains an aborted upload better than the abort does.
+      throw upload.signal.aborted && !signal.aborted && upload.signal.reason instanceof Error
+        ? upload.signal.reason
+        : err;
     } finally {
+      signal.removeEventListener('abort', onCancel);
       source.close();
     }
     digest = source.digest();
   }
+  const finishedSession = details.checkpoint?.sessionUri;
   details.checkpoint = undefined;
 
   if (remote.md5 === undefined || remote.size === undefined) remote = (await dest.stat(remote)) ?? remote;
   const problems = mismatches(item, digest, remote);
   if (problems.length) {
     await dest.remove(remote);
+    if (finishedSession) {
+      if (deadSessions.size > 10_000) deadSessions.clear();
+      deadSessions.add(finishedSession);
+    }
     details.name = undefined;
     throw ApplicationFailure.create({
       type: FailureType.ChecksumMismatch,

@@ -48,6 +48,7 @@ export class HashingSource {
   constructor(
     private readonly reader: SourceReader,
     private readonly onBytes?: (n: number) => void,
+    private readonly onError?: (err: Error) => void,
   ) {}
 
   /** Opens the source from 0 ahead of time, to learn its size before the upload starts. */
@@ -84,7 +85,9 @@ export class HashingSource {
         done(null, chunk);
       },
     });
-    return pipeline(stream, tap, () => undefined);
+    // A source failing mid-body must fail the upload too: some HTTP clients pipe our stream without
+    // forwarding its errors and would wait forever for the rest of the body.
+    return pipeline(stream, tap, (err) => err && this.onError?.(err));
   }
 
   /** Releases a stream opened by prepare() and never used (e.g. the file was already there). */

@@ -101,7 +101,6 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       } catch (err) {
         // A folder deleted behind our back must not stay cached for the next attempt.
         folders.delete(`${key}/${input.item.relPath.split('/').slice(0, -1).join('/')}`);
-        Context.current().log.warn('copyFile attempt failed', { key: input.item.key, error: String(err) });
         throw err;
       }
     },
