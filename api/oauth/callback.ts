@@ -1,7 +1,11 @@
 // GET /oauth/{google,yandex}/callback: the provider sends the user back here. The state is verified
 // (MAC) before anything else; the code goes to the pending workflow as an update, which accepts one
 // authorization only and answers where to send the user. The user never sees a token.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import {
@@ -15,6 +19,8 @@ import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { CallbackQuery } from '../routes/cloud-archive-schemas';
 import { verifyState } from './state';
+
+const UPDATE_DEADLINE_MS = 60_000;
 
 const badState = (message: string) => new HttpError(400, 'invalid_state', message);
 
@@ -32,15 +38,18 @@ export function oauthCallbackRoutes(deps: ApiDeps): Router {
     const handle = deps.temporal.workflow.getHandle(workflowIdOf(requestId));
 
     try {
-      const result = await handle.executeUpdate(authorizeUpdate, {
-        args: [
-          {
-            provider: provider as OAuthProvider,
-            ...(query.code !== undefined && { code: query.code }),
-            ...(query.error !== undefined && { error: query.error }),
-          },
-        ],
-      });
+      // The user's browser is waiting: answer within a minute even if no worker is there to run the update.
+      const result = await deps.temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+        handle.executeUpdate(authorizeUpdate, {
+          args: [
+            {
+              provider: provider as OAuthProvider,
+              ...(query.code !== undefined && { code: query.code }),
+              ...(query.error !== undefined && { error: query.error }),
+            },
+          ],
+        }),
+      );
       req.log.info({ requestId, ok: result.ok }, 'cloud_archive authorization');
       res.redirect(302, result.redirect);
       return;
@@ -50,6 +59,9 @@ export function oauthCallbackRoutes(deps: ApiDeps): Router {
         if (type === AuthorizeRejection.Expired) return void res.redirect(302, await failLink());
         if (type === AuthorizeRejection.WrongProvider) throw badState(err.cause!.message);
         throw badState('This authorization request was already used');
+      }
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        throw new HttpError(503, 'authorization_pending', 'The authorization could not be completed in time');
       }
       // Not found: the workflow has ended (expired, or finished after an earlier callback) or never existed.
       if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -6,7 +6,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { createCopyActivities } from '../../activities/copy';
 import { workflowIdOf } from '../../lib/cloud-archive';
 import { FerryCloudType, FerryGalleryName, FerryJob, FerryStatus } from '../../lib/search-attributes';
 import { withWorker } from '../helpers/temporal';
@@ -35,10 +34,7 @@ beforeAll(async () => {
 const worker = <T>(fn: () => Promise<T>) =>
   withWorker(
     {
-      activities: {
-        ...createActivities({ config: stack.config, logger: stack.logger, pool: stack.pool }),
-        ...createCopyActivities({ config: stack.config, logger: stack.logger, pool: stack.pool }),
-      },
+      activities: createActivities({ config: stack.config, logger: stack.logger, pool: stack.pool }),
       taskQueue: stack.taskQueue,
       config: stack.config,
     },
