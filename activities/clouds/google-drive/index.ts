@@ -111,10 +111,16 @@ export function createGoogleDriveDestination(
 
   async function probe(folder: FolderRef, name: string, item: CopyPlanItem) {
     const inFolder = `${qLiteral(folder.id)} in parents and trashed = false`;
-    const tagged = await list(`appProperties has { key='ferryKey' and value=${qLiteral(item.key)} } and ${inFolder}`);
+    // One query answers both questions in the common case: is our copy there, and is the name free?
+    const tag = `appProperties has { key='ferryKey' and value=${qLiteral(item.key)} }`;
+    const hits = await list(`(${tag} or name = ${qLiteral(name)}) and ${inFolder}`);
+    const tagged = hits.filter((f) => f.appProperties?.ferryKey === item.key);
     const best = tagged.find((f) => item.size === undefined || Number(f.size) === item.size) ?? tagged[0];
     if (best) return { existing: toRemote(best, folder.path), freeName: best.name };
+    // Drive compares names case-insensitively.
+    if (!hits.some((f) => f.name.toLowerCase() === name.toLowerCase())) return { freeName: name };
     for (const candidate of candidateNames(name)) {
+      if (candidate === name) continue;
       if (!(await list(`name = ${qLiteral(candidate)} and ${inFolder}`)).length) return { freeName: candidate };
     }
     throw cloudFailure(
