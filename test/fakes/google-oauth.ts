@@ -3,9 +3,10 @@
 // refresh_token, the service-account JWT bearer grant), revoke, tokeninfo, userinfo. Errors come as
 // Google sends them ({"error":"invalid_grant","error_description":"..."}). The Drive and Sheets fakes
 // ask `validAccessToken()` whether a Bearer token is good.
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from './faults';
+import { verifyJwtBearer } from './google-jwt';
 import { listen, queryObject, readForm, sendJson, sleep, underBase } from './http-kit';
 
 export interface GoogleOAuthClient {
@@ -53,7 +54,6 @@ const DEFAULT_CLIENT: GoogleOAuthClient = {
 };
 
 const token = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
-const b64urlJson = (s: string) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
   const base = options.basePath ?? '';
@@ -234,38 +234,9 @@ export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
     return reply(404, { error: 'not_found', error_description: `No route ${req.method} ${url.pathname}` });
 
     function jwtBearer(assertion: string) {
-      const [h, p, s] = assertion.split('.');
-      if (!h || !p || !s) return oauthError(400, 'invalid_request', 'Invalid JWT: malformed assertion');
-      let header: Record<string, unknown>, claims: Record<string, unknown>;
-      try {
-        header = b64urlJson(h);
-        claims = b64urlJson(p);
-      } catch {
-        return oauthError(400, 'invalid_request', 'Invalid JWT: malformed assertion');
-      }
-      if (header.alg !== 'RS256') return oauthError(400, 'invalid_grant', 'Invalid JWT: unsupported algorithm');
-      const key = serviceAccounts.get(String(claims.iss));
-      if (!key) return oauthError(400, 'invalid_grant', 'Invalid grant: account not found');
-      if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url')))
-        return oauthError(400, 'invalid_grant', 'Invalid JWT Signature.');
-      if (claims.aud !== tokenUrl)
-        return oauthError(
-          400,
-          'invalid_grant',
-          `Invalid JWT: Failed audience check. The right audience is ${tokenUrl}`,
-        );
-      const now = Math.floor(Date.now() / 1000);
-      const iat = Number(claims.iat);
-      const exp = Number(claims.exp);
-      if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp - iat > 3600 || exp < now || iat > now + 300)
-        return oauthError(
-          400,
-          'invalid_grant',
-          'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
-        );
-      if (typeof claims.scope !== 'string' || !claims.scope)
-        return oauthError(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
-      const accessToken = issueAccess({ clientId: String(claims.iss), scope: claims.scope, sub: String(claims.iss) });
+      const checked = verifyJwtBearer(assertion, serviceAccounts, tokenUrl);
+      if ('error' in checked) return oauthError(400, checked.error, checked.description);
+      const accessToken = issueAccess({ clientId: checked.iss, scope: checked.scope, sub: checked.iss });
       return reply(200, { access_token: accessToken, expires_in: ttl, token_type: 'Bearer' });
     }
   };
