@@ -68,23 +68,29 @@ describe('ferry vk-backup (spawned)', () => {
   it('leaves the backup running in Temporal on Ctrl-C without a terminal, and says so', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
     let workflowId = '';
-    const run = await world.withWorker(() =>
-      runCli(world, ['vk-backup', 'big.user', '--count', 'all', '--album', 'all', '--folder', 'VK_int'], {
-        cwd,
-        onOutput: (text, child) => {
-          const id = /Workflow (vk-backup-\S+)/.exec(text)?.[1];
-          if (id && !workflowId) {
-            workflowId = id;
-            setTimeout(() => child.kill('SIGINT'), 1500);
-          }
+    const { run, status } = await world.withWorker(async () => {
+      const run = await runCli(
+        world,
+        ['vk-backup', 'big.user', '--count', 'all', '--album', 'wall', '--folder', 'VK_int'],
+        {
+          cwd,
+          onOutput: (text, child) => {
+            const id = /Workflow (vk-backup-\S+)/.exec(text)?.[1];
+            if (id && !workflowId) {
+              workflowId = id;
+              setTimeout(() => child.kill('SIGINT'), 1500);
+            }
+          },
         },
-      }),
-    );
+      );
+      const handle = (await testClient(world.config)).workflow.getHandle(workflowId);
+      const status = (await handle.describe()).status.name;
+      await handle.terminate('test over');
+      return { run, status };
+    });
     expect(run.code).toBe(130);
     expect(run.stdout).toContain(`Left running in Temporal: workflow ${workflowId}`);
     expect(existsSync(join(cwd, 'vk_backup_big.user.json'))).toBe(false);
-    const handle = (await testClient(world.config)).workflow.getHandle(workflowId);
-    expect((await handle.describe()).status.name).toBe('RUNNING');
-    await handle.terminate('test over');
+    expect(status).toBe('RUNNING');
   });
 });

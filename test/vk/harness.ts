@@ -26,6 +26,8 @@ export async function startWorld() {
   const taskQueue = uniqueTaskQueue('vk');
   const env = {
     TEMPORAL_TASK_QUEUE: taskQueue,
+    // Tests stop their worker with copies still in flight (cancel, Ctrl-C): no need to wait 30 s for them.
+    WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     VK_API_URL: vk.apiUrl,
     VK_FILE_HOSTS: '127.0.0.1',
     FERRY_ALLOW_PRIVATE_NETWORK: '1',
@@ -99,7 +101,6 @@ export function runCli(
       LOG_LEVEL: 'silent',
       FERRY_DATA_DIR: join(cwd, 'data'),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: world.taskQueue,
       FERRY_ENCRYPTION_KEY: inject('encryptionKey'),
       VK_TOKEN: world.vk.validToken,
       YANDEX_DISK_TOKEN: YANDEX_TOKEN,
