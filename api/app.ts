@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps';
 import { errorHandler, notFound } from './errors';
 import { metricsRoutes } from './metrics';
 import { openApiDocument } from './openapi';
+import { scrubSecretParams } from './oauth/scrub';
 import { cloudArchiveRoutes } from './routes/cloud-archive';
 import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
@@ -17,7 +18,13 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      serializers: { req: scrubSecretParams }, // OAuth callbacks carry a one-time code in the query
+    }),
+  );
   app.use(metricsRoutes()); // first after logging: it times every request below and serves /metrics
   app.use(express.json({ limit: deps.config.API_BODY_LIMIT }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.API_BODY_LIMIT }));

@@ -4,7 +4,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { createGalleryActivities } from '../../activities/gallery';
+import { createApp } from '../../api/app';
+import { REDACT_PATHS } from '../../lib/logger';
 import { withWorker } from '../helpers/temporal';
 import { body, onCleanup, post, startStack, status, type Stack } from './harness';
 
@@ -166,5 +169,24 @@ describe('POST /cloud_archive consent URL', () => {
         '/oauth/yandex/callback',
       ]),
     );
+  });
+
+  it('keeps the OAuth code and state out of the request log', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info', redact: REDACT_PATHS }, { write: (l: string) => void lines.push(l) });
+    const app = createApp({ config: stack.config, temporal: stack.temporal, pool: stack.pool, logger });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    onCleanup(() => new Promise((r) => server.close(r)));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const res = await fetch(`${base}/oauth/google/callback?code=4%2F0secret-code-xyz&state=abc.def&scope=drive`);
+    expect(res.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 50));
+    const log = lines.join('\n');
+    expect(log).toContain('/oauth/google/callback');
+    expect(log).toContain('scope=drive');
+    expect(log).not.toContain('secret-code-xyz');
+    expect(log).not.toContain('abc.def');
+    expect(log).toContain('redacted');
   });
 });
