@@ -1,0 +1,120 @@
+// What both copy benchmarks start and stop: embedded PostgreSQL, a Temporal dev server (the CLI from
+// lib/temporal-cli.ts), the cloud and source fakes, and a separate worker process whose peak RSS we read.
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { ferryDataConverter } from '../lib/codec';
+import { createPool, type Pool } from '../lib/db';
+import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { migrate } from '../lib/migrate';
+import { freePort } from '../lib/ports';
+import { findTemporalCli } from '../lib/temporal-cli';
+import { startDriveFake } from '../test/fakes/google-drive';
+import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
+import { startSourceServer } from '../test/fakes/source-server';
+import { startYandexDiskFake } from '../test/fakes/yandex-disk';
+import { startYandexOAuthFake } from '../test/fakes/yandex-oauth';
+
+/** Peak RSS of a process (VmHWM), in MB. */
+export const peakRssMb = (pid: number) =>
+  Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+
+export async function startBenchStack(opts: { name: string; latencyMs?: number; env?: Record<string, string> }) {
+  const say = (msg: string) => console.log(`[${opts.name}] ${msg}`);
+  const work = mkdtempSync(join(tmpdir(), `ferry-${opts.name.replace(/\W/g, '-')}-`));
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    const db = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort(), database: 'bench' });
+    stops.push(() => db.stop());
+    await migrate(db.url);
+    const pool: Pool = createPool(db.url);
+    stops.push(() => pool.end());
+    const temporalPort = await freePort();
+    const temporal = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: findTemporalCli() },
+        ip: '127.0.0.1',
+        port: temporalPort,
+        ui: false,
+        extraArgs: ['--log-level', 'error'],
+      },
+    });
+    stops.push(() => temporal.teardown());
+
+    const googleOAuth = await startGoogleOAuthFake();
+    const yandexOAuth = await startYandexOAuthFake();
+    const latencyMs = opts.latencyMs;
+    const drive = await startDriveFake({ oauth: googleOAuth, storeContent: false, latencyMs });
+    const yandex = await startYandexDiskFake({
+      oauth: yandexOAuth,
+      storeContent: false,
+      latencyMs,
+      operationDelayMs: 50,
+    });
+    const source = await startSourceServer({ latencyMs });
+    stops.push(() =>
+      Promise.all([googleOAuth.close(), yandexOAuth.close(), drive.close(), yandex.close(), source.close()]),
+    );
+
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: resolve('workflows/index.ts'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+    });
+    const bundlePath = join(work, 'workflows.js');
+    writeFileSync(bundlePath, bundle.code);
+
+    const encryptionKey = randomBytes(32).toString('base64');
+    const env: Record<string, string> = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      FERRY_DATA_DIR: work,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_TASK_QUEUE: 'bench-copy',
+      DATABASE_URL: db.url,
+      FERRY_ENCRYPTION_KEY: encryptionKey,
+      GOOGLE_CLIENT_ID: googleOAuth.clientId,
+      GOOGLE_CLIENT_SECRET: googleOAuth.clientSecret,
+      GOOGLE_TOKEN_URL: googleOAuth.tokenUrl,
+      GOOGLE_API_URL: drive.url,
+      YANDEX_OAUTH_URL: yandexOAuth.url,
+      YANDEX_DISK_API_URL: yandex.url,
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '64',
+      ...opts.env,
+    };
+    const worker: ChildProcess = fork(resolve('bench/copy-worker.ts'), [], {
+      env: { ...process.env, ...env, BENCH_WORKFLOW_BUNDLE: bundlePath },
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    stops.push(async () => {
+      if (worker.exitCode !== null) return;
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    });
+    await new Promise<void>((ok, fail) => {
+      worker.once('message', () => ok());
+      worker.once('exit', (code) => fail(new Error(`worker exited (${code})`)));
+    });
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    stops.push(() => connection.close());
+    const client = new Client({
+      connection,
+      dataConverter: ferryDataConverter([Buffer.from(encryptionKey, 'base64')]),
+    });
+    say('stack ready (PostgreSQL, Temporal dev server, fakes, worker)');
+    return { say, pool, client, worker, drive, yandex, source, googleOAuth, yandexOAuth, env, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
