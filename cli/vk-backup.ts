@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import { describeBackup, type BackupStatus } from '../lib/backup-status';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
@@ -192,7 +192,11 @@ export function vkBackupCommand(): Command {
     .argument('<user>', 'VK user id or screen name (e.g. 1001, durov, https://vk.com/durov)')
     .option('--count <n>', 'newest N photos, or "all"', parseCount, DEFAULT_COUNT)
     .option('--album <album>', 'profile, wall, saved, all, or a numeric album id', DEFAULT_ALBUM)
-    .option('--to <clouds>', 'yadisk, gdrive, or yadisk,gdrive', parseTargets, ['yadisk'])
+    .addOption(
+      new Option('--to <clouds>', 'yadisk, gdrive, or yadisk,gdrive')
+        .argParser(parseTargets)
+        .default(['yadisk'], 'yadisk'),
+    )
     .option('--folder <folder>', 'folder at the cloud', DEFAULT_FOLDER)
     .option('--json <path>', 'where to write the JSON report (default vk_backup_<user>.json)')
     .option('--client-secrets <path>', "Google's client_secrets.json (else GOOGLE_CLIENT_ID/SECRET)")

@@ -1,6 +1,7 @@
 // POST /vk-backups and GET /vk-backups/{id} over real HTTP: validation naming each field, 202 with a
 // status URL, progress and the report, tokens never echoed, and the routes in /openapi.json.
 import type { AddressInfo } from 'node:net';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
@@ -93,6 +94,17 @@ describe('/vk-backups', () => {
     expect((final.targets as Array<{ status: string }>).map((t) => t.status)).toEqual(['done', 'done']);
     for (const text of seen) {
       for (const secret of [YANDEX_TOKEN, driveRefresh, world.vk.validToken]) expect(text).not.toContain(secret);
+    }
+    // Temporal stores the request encrypted (the payload codec): no token in the raw history.
+    const client = await testClient(world.config);
+    const raw = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: world.config.TEMPORAL_NAMESPACE,
+      execution: { workflowId: created.id },
+    });
+    const bytes = Buffer.from(proto.temporal.api.history.v1.History.encode(raw.history!).finish());
+    expect(bytes.includes(Buffer.from('binary/encrypted'))).toBe(true);
+    for (const secret of [YANDEX_TOKEN, driveRefresh, world.vk.validToken]) {
+      expect(bytes.includes(Buffer.from(secret))).toBe(false);
     }
   });
 
