@@ -1,29 +1,16 @@
 // POST /vk-backups and GET /vk-backups/{id} over real HTTP: validation naming each field, 202 with a
 // status URL, progress and the report, tokens never echoed, and the routes in /openapi.json.
-import type { AddressInfo } from 'node:net';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app';
-import { createLogger } from '../../lib/logger';
 import { testClient } from '../helpers/temporal';
-import { startWorld, YANDEX_TOKEN, type World } from './harness';
+import { startApi, startWorld, YANDEX_TOKEN, type World } from './harness';
 
 let world: World;
 let api: string;
 let closeApi: () => void;
 beforeAll(async () => {
   world = await startWorld();
-  const temporal = await testClient(world.config);
-  const app = createApp({
-    config: world.config,
-    temporal,
-    pool: world.pool,
-    logger: createLogger({ level: 'silent' }),
-  });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  closeApi = () => server.close();
+  ({ url: api, close: closeApi } = await startApi(world));
 });
 afterAll(async () => {
   closeApi();

@@ -7,7 +7,7 @@ import { formatReport } from '../../lib/photo-naming';
 import { vkBackup, type VkBackupInput } from '../../workflows/vk-backup';
 import { FOLDER_MIME } from '../fakes/google-drive';
 import { testClient } from '../helpers/temporal';
-import { startWorld, YANDEX_TOKEN, yandexFolder, type World } from './harness';
+import { IVAN_REPORT, startWorld, YANDEX_TOKEN, yandexFolder, type World } from './harness';
 
 let world: World;
 beforeAll(async () => {
@@ -15,14 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
-// Ivan's 5 newest profile photos: a two-way tie (34) and a three-way tie (7, two on one day).
-const EXPECTED = [
-  { file_name: '7_2024-03-05.jpg', size: 'base' },
-  { file_name: '7_2024-03-01_9104.jpg', size: 'w' },
-  { file_name: '7_2024-03-01_9103.jpg', size: 'w' },
-  { file_name: '34_2024-02-15.png', size: 'w' },
-  { file_name: '34_2024-01-31.jpg', size: 'w' },
-];
+const EXPECTED = IVAN_REPORT;
 const PHOTO_IDS = [9105, 9104, 9103, 9102, 9101];
 
 async function backup(input: Partial<VkBackupInput> & Pick<VkBackupInput, 'targets'>) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testClient } from '../helpers/temporal';
-import { runCli, startWorld, type World } from './harness';
+import { IVAN_REPORT, runCli, startWorld, type World } from './harness';
 
 let world: World;
 beforeAll(async () => {
@@ -13,13 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
-const EXPECTED = [
-  { file_name: '7_2024-03-05.jpg', size: 'base' },
-  { file_name: '7_2024-03-01_9104.jpg', size: 'w' },
-  { file_name: '7_2024-03-01_9103.jpg', size: 'w' },
-  { file_name: '34_2024-02-15.png', size: 'w' },
-  { file_name: '34_2024-01-31.jpg', size: 'w' },
-];
+const EXPECTED = IVAN_REPORT;
 
 describe('ferry vk-backup (spawned)', () => {
   it('shows the progress bar and the summary, and writes a valid JSON report', async () => {

@@ -1,28 +1,14 @@
 // Every VK error the backup can meet, through both doors: the CLI's exit code and one-line reason, and
 // the API's state + typed reason. Transient errors (10) are retried until the backup succeeds.
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app';
-import { createLogger } from '../../lib/logger';
-import { testClient } from '../helpers/temporal';
-import { runCli, startWorld, YANDEX_TOKEN, type World } from './harness';
+import { runCli, startApi, startWorld, YANDEX_TOKEN, type World } from './harness';
 
 let world: World;
 let api: string;
 let closeApi: () => void;
 beforeAll(async () => {
   world = await startWorld();
-  const temporal = await testClient(world.config);
-  const app = createApp({
-    config: world.config,
-    temporal,
-    pool: world.pool,
-    logger: createLogger({ level: 'silent' }),
-  });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  closeApi = () => server.close();
+  ({ url: api, close: closeApi } = await startApi(world));
 });
 afterAll(async () => {
   closeApi();

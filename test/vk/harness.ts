@@ -2,11 +2,13 @@
 // pointing at them, a worker with every Ferry activity on a task queue of the test's own, and a way to
 // run the `ferry` CLI as a user would (a child process).
 import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { startDriveFake } from '../fakes/google-drive';
@@ -14,9 +16,18 @@ import { startGoogleOAuthFake } from '../fakes/google-oauth';
 import { startVkFake } from '../fakes/vk';
 import { startYandexDiskFake } from '../fakes/yandex-disk';
 import { testConfig } from '../helpers/config';
-import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
+import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 
 export const YANDEX_TOKEN = 'y0_fake-yandex-disk-token';
+
+/** Ivan's 5 newest profile photos: a two-way like tie (34) and a three-way one (7, two on one day). */
+export const IVAN_REPORT = [
+  { file_name: '7_2024-03-05.jpg', size: 'base' },
+  { file_name: '7_2024-03-01_9104.jpg', size: 'w' },
+  { file_name: '7_2024-03-01_9103.jpg', size: 'w' },
+  { file_name: '34_2024-02-15.png', size: 'w' },
+  { file_name: '34_2024-01-31.jpg', size: 'w' },
+];
 
 export async function startWorld() {
   const vk = await startVkFake();
@@ -61,6 +72,15 @@ export async function startWorld() {
 }
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
+
+/** Ferry's API over real HTTP for this world; returns its base URL and a close function. */
+export async function startApi(world: World): Promise<{ url: string; close: () => void }> {
+  const temporal = await testClient(world.config);
+  const logger = createLogger({ level: 'silent' });
+  const server = createApp({ config: world.config, temporal, pool: world.pool, logger }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
 
 /** The files of a Yandex Disk folder: name -> bytes. */
 export function yandexFolder(world: World, folder: string): Map<string, Buffer | undefined> {
