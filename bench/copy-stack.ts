@@ -21,6 +21,10 @@ import { startSourceServer } from '../test/fakes/source-server';
 import { startYandexDiskFake } from '../test/fakes/yandex-disk';
 import { startYandexOAuthFake } from '../test/fakes/yandex-oauth';
 
+/** Current RSS of a process (VmRSS), in MB. */
+export const rssMb = (pid: number) =>
+  Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+
 /** Peak RSS of a process (VmHWM), in MB. */
 export const peakRssMb = (pid: number) =>
   Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { PlanStore } from '../activities/copy/plan-store';
 import type { DestinationSpec } from '../lib/copy-plan';
 import { copyToCloud } from '../workflows';
-import { peakRssMb, startBenchStack } from './copy-stack';
+import { peakRssMb, rssMb, startBenchStack } from './copy-stack';
 
 const SIZE = Number(process.env.BENCH_LARGE_BYTES ?? 1024 ** 3);
 const mbps = (bytes: number, ms: number) => Math.round((bytes / 1024 / 1024 / (ms / 1000)) * 10) / 10;
@@ -16,6 +16,8 @@ async function main() {
   const stack = await startBenchStack({ name: 'bench:large' });
   const { say, source, drive, yandex, googleOAuth, yandexOAuth, client, pool } = stack;
   try {
+    const idleRss = rssMb(stack.worker.pid!);
+    say(`worker RSS when idle: ${idleRss} MB`);
     const file = source.addGenerated('/large.bin', SIZE, 7);
     say(`${(SIZE / 1024 ** 2).toFixed(0)} MiB, md5 ${file.md5}`);
     const sourceUrl = source.urlOf('/large.bin');
@@ -108,6 +110,7 @@ async function main() {
         driveRatio: Math.round((drivePipeMs / driveFerryMs) * 100) / 100,
         yandexRatio: Math.round((yandexPipeMs / yandexFerryMs) * 100) / 100,
         peakRssMb: peak,
+        idleRssMb: idleRss,
       }),
     );
   } finally {

@@ -121,6 +121,7 @@ describe('copyToCloud survives a killed worker', () => {
       // One session, resumed: the new worker sent the rest, not the whole file again.
       expect(drive.sessions()).toHaveLength(1);
       const resent = drive.bytesReceived(session.id) - sentBeforeKill;
+      console.log(`crash-resume: ${sentBeforeKill} bytes sent before SIGKILL, ${resent} after, file ${size}`);
       expect(resent).toBeGreaterThan(0);
       expect(resent).toBeLessThan(size - 8 * MiB);
       const copies = drive.findByName('big.bin').filter((f) => !f.trashed);
