@@ -54,6 +54,17 @@ describe('vkBackup', () => {
       expect(files.get(e.file_name)?.equals(world.vk.fileBytes(ivanPhoto(PHOTO_IDS[i]!), e.size))).toBe(true);
     });
     expect(files.get('photos.json')?.toString()).toBe(formatReport(EXPECTED));
+    // Yandex fetched every photo from VK's CDN itself (upload from URL): no byte went through the worker.
+    const fromUrl = world.yandex.log.filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/resources/upload') && r.query.path?.includes(folder),
+    );
+    const urls = fromUrl.map((r) => r.query.url);
+    expect(urls).toHaveLength(5);
+    expect(urls).toEqual(
+      expect.arrayContaining(
+        PHOTO_IDS.map((id, k) => expect.stringContaining(`/impg/1001_${id}_${EXPECTED[k]!.size}.`)),
+      ),
+    );
     expect(files.get('photos.json')?.toString()).toBe(
       '[{"file_name": "7_2024-03-05.jpg", "size": "base"}, {"file_name": "7_2024-03-01_9104.jpg", "size": "w"}, ' +
         '{"file_name": "7_2024-03-01_9103.jpg", "size": "w"}, {"file_name": "34_2024-02-15.png", "size": "w"}, ' +
