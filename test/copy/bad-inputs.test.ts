@@ -106,7 +106,9 @@ describe('copyToCloud with bad inputs', () => {
     expect(drive.findByName(jobs[0]!.corrupt.relPath.split('/').pop()!).filter((f) => !f.trashed)).toEqual([]);
     expect(yandex.node(`disk:/${jobs[1]!.root}/mine.jpg`)?.content).toEqual(mine);
     const renamedOnYandex = yandex.nodes().filter((n) => n.md5 === jobs[1]!.collision.md5);
-    expect(renamedOnYandex.map((n) => n.path)).toEqual([expect.stringMatching(/^disk:\/Bad yandex .+\/mine \(\d+\)\.jpg$/)]);
+    expect(renamedOnYandex.map((n) => n.path)).toEqual([
+      expect.stringMatching(/^disk:\/Bad yandex .+\/mine \(\d+\)\.jpg$/),
+    ]);
     expect(yandex.node(`disk:/${jobs[1]!.root}/${jobs[1]!.corrupt.relPath}`)).toBeUndefined();
   });
 
