@@ -21,7 +21,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(
     pinoHttp({
       logger: deps.logger,
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Probes and scrapes every few seconds would drown the request log.
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
       serializers: { req: scrubSecretParams }, // OAuth callbacks carry a one-time code in the query
     }),
   );

@@ -1,7 +1,7 @@
 // Builds the Ferry worker: all workflows and activities of one task queue, the shared encrypted data
 // converter, and concurrency limits from the environment.
 import { fileURLToPath } from 'node:url';
-import type { NativeConnection} from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import { ferryDataConverter } from '../lib/codec';
