@@ -1,14 +1,15 @@
 // Google OAuth for Drive: an OAuth2Client that refreshes the access token from the refresh token as
-// needed, against GOOGLE_TOKEN_URL. googleapis bundles its own google-auth-library (11.x); its
-// `google.auth.OAuth2` is that library's OAuth2Client, the class `google.drive()` accepts.
-import { google } from 'googleapis';
+// needed, against GOOGLE_TOKEN_URL. googleapis bundles its own google-auth-library (11.x); the Drive
+// module's `auth.OAuth2` is that library's OAuth2Client, the only class its `drive()` accepts. Only the
+// Drive module: `import { google } from 'googleapis'` loads every Google API (~120 MB of RSS).
+import { auth as googleAuth } from 'googleapis/build/src/apis/drive';
 import type { Config } from '../../../lib/config';
 import type { DestinationCredentials } from '../../../lib/copy-plan';
 import { cloudFailure, FailureType } from '../errors';
 
 type DriveCredentials = Extract<DestinationCredentials, { cloud: 'google_drive' }>;
 
-export type DriveOAuthClient = InstanceType<typeof google.auth.OAuth2>;
+export type DriveOAuthClient = InstanceType<typeof googleAuth.OAuth2>;
 
 export interface DriveAuth {
   client: DriveOAuthClient;
@@ -24,7 +25,7 @@ export function createDriveAuth(creds: DriveCredentials, config: Config): DriveA
     );
   }
   // A refresh token minted for the CLI's own OAuth client must be refreshed with that client.
-  const client = new google.auth.OAuth2({
+  const client = new googleAuth.OAuth2({
     clientId: creds.clientId ?? config.GOOGLE_CLIENT_ID,
     clientSecret: creds.clientSecret ?? config.GOOGLE_CLIENT_SECRET,
     endpoints: { oauth2TokenUrl: config.GOOGLE_TOKEN_URL },

@@ -3,7 +3,8 @@
 // reach media uploads); the resumable protocol by hand for large files. Every file is tagged with
 // appProperties {ferryKey, ferrySize, ferryMd5} and looked up by that tag first: Drive allows same-name
 // files, so a name never proves a copy is ours — the tag does.
-import { google } from 'googleapis';
+// Only the Drive module: the `googleapis` index loads every Google API (~120 MB of RSS).
+import { drive as driveApi } from 'googleapis/build/src/apis/drive';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
 import type { Destination, FolderRef, RemoteFile, UploadRequest } from '../destination';
@@ -32,7 +33,7 @@ export function createGoogleDriveDestination(
     throw cloudFailure(FailureType.InvalidInput, 'Google Drive destination needs google_drive credentials');
   }
   const auth = createDriveAuth(spec.credentials, config);
-  const drive = google.drive({ version: 'v3', auth: auth.client });
+  const drive = driveApi({ version: 'v3', auth: auth.client });
   const apiUrl = config.GOOGLE_API_URL.replace(/\/+$/, '');
   const call = { rootUrl: `${apiUrl}/`, timeout: REQUEST_TIMEOUT_MS };
   const rootParts = spec.rootFolder.split('/').filter(Boolean);
