@@ -86,14 +86,23 @@ describe('environment variables', () => {
     }
   });
 
+  /** The README's "## Configuration" section: other sections have variable tables of their own. */
+  const readmeConfigurationSection = () => {
+    const readme = readRepoFile('README.md');
+    const start = readme.indexOf('\n## Configuration\n');
+    expect(start, 'README has a Configuration section').toBeGreaterThan(0);
+    const end = readme.indexOf('\n## ', start + 1);
+    return readme.slice(start, end === -1 ? undefined : end);
+  };
+
   it('the README configuration table documents every variable with its real default', () => {
     const rows = new Map<string, string>();
-    for (const line of readRepoFile('docs/readme/configuration.md').split('\n')) {
+    for (const line of readmeConfigurationSection().split('\n')) {
       if (!line.startsWith('| `')) continue;
       const [name, defaultCell] = tableCells(line);
       rows.set(name!.replaceAll('`', ''), defaultCell!);
     }
-    expect(missing(CONFIG_VARS, rows.keys()), 'add rows to docs/readme/configuration.md').toEqual([]);
+    expect(missing(CONFIG_VARS, rows.keys()), "add rows to the README's Configuration section").toEqual([]);
     expect(
       [...rows.keys()].filter((k) => !CONFIG_VARS.includes(k)),
       'documented but not read',
@@ -112,7 +121,7 @@ describe('environment variables', () => {
 
   it('secrets are marked as such in the table and kept in the Secret template', () => {
     const secretKeys = secretTemplateKeys();
-    const marked = readRepoFile('docs/readme/configuration.md')
+    const marked = readmeConfigurationSection()
       .split('\n')
       .filter((l) => l.startsWith('| `') && l.includes('🔒'))
       .map((l) => tableCells(l)[0]!.replaceAll('`', ''));
