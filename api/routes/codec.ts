@@ -1,13 +1,14 @@
 // The codec endpoint of the Temporal Web UI (`--ui-codec-endpoint`): the UI posts encrypted payloads
-// here and shows operators the decoded values. Guarded by a bearer token (FERRY_CODEC_TOKEN); without
+// here and shows operators the decoded values. Guarded by a bearer token (FERRY_CODEC_TOKEN) or a browser
+// session signed with it (codec-session.ts: the Web UI can send cookies, not a static token); without
 // one configured, only loopback callers (a local dev UI) are served.
-import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { Payload } from '@temporalio/common';
 import { AesGcmCodec } from '../../lib/codec';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { errorResponses, registry, z } from '../openapi';
+import { codecSessionRoutes, hasCodecSession, sameSecret } from './codec-session';
 
 const JsonPayload = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
@@ -48,10 +49,9 @@ function authorize(token: string | undefined): RequestHandler {
       if (isLoopback(req.socket.remoteAddress)) return next();
       return next(new HttpError(401, 'unauthorized', 'Codec endpoint: set FERRY_CODEC_TOKEN to allow remote callers'));
     }
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
-    const want = Buffer.from(token);
-    if (given.length === want.length && timingSafeEqual(given, want)) return next();
-    next(new HttpError(401, 'unauthorized', 'Missing or wrong bearer token'));
+    const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    if (sameSecret(given, token) || hasCodecSession(req, token)) return next();
+    next(new HttpError(401, 'unauthorized', 'Missing or wrong bearer token (or sign in at /codec/login)'));
   };
 }
 
@@ -72,6 +72,7 @@ export function codecRoutes(deps: ApiDeps): Router {
     if (req.method === 'OPTIONS') return void res.sendStatus(204);
     next();
   });
+  router.use(codecSessionRoutes(deps.config.FERRY_CODEC_TOKEN));
   router.post('/codec/:op', authorize(deps.config.FERRY_CODEC_TOKEN), async (req, res) => {
     const op = req.params.op;
     if (op !== 'encode' && op !== 'decode') throw new HttpError(404, 'not_found', `No codec operation ${op}`);

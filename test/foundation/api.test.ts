@@ -126,6 +126,35 @@ describe('API skeleton', () => {
     expect(preflight.status).toBe(204);
   });
 
+  it('lets a browser sign in for the Web UI with the codec token, via a signed session cookie', async () => {
+    const base = await serve({ FERRY_CODEC_TOKEN: 'codec-secret' });
+    const form = (token: string) =>
+      fetch(`${base}/codec/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
+    expect((await form('wrong')).status).toBe(401);
+    const ok = await form('codec-secret');
+    expect(ok.status).toBe(200);
+    const setCookie = ok.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/HttpOnly; Secure; SameSite=None/);
+    expect(setCookie).not.toContain('codec-secret');
+    const cookie = setCookie.split(';')[0]!;
+    const body = JSON.stringify({ payloads: [{ metadata: {}, data: Buffer.from('"x"').toString('base64') }] });
+    const call = (c: string) =>
+      fetch(`${base}/codec/encode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: c },
+        body,
+      });
+    expect((await call(cookie)).status).toBe(200);
+    const [name, value] = cookie.split('=');
+    const [expires, mac] = value!.split('.');
+    expect((await call(`${name}=${Number(expires) + 3600}.${mac}`)).status).toBe(401); // extended expiry: bad MAC
+    expect((await call(`${name}=1.${mac}`)).status).toBe(401); // expired
+  });
+
   it('publishes an OpenAPI 3.1 document', async () => {
     const base = await serve();
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
