@@ -1,25 +1,19 @@
 // What both copy benchmarks start and stop: embedded PostgreSQL, a Temporal dev server (the CLI from
 // lib/temporal-cli.ts), the cloud and source fakes, and a separate worker process whose peak RSS we read.
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ferryDataConverter } from '../lib/codec';
 import { createPool, type Pool } from '../lib/db';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
-import { migrate } from '../lib/migrate';
-import { freePort } from '../lib/ports';
-import { findTemporalCli } from '../lib/temporal-cli';
 import { startDriveFake } from '../test/fakes/google-drive';
 import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
 import { startSourceServer } from '../test/fakes/source-server';
 import { startYandexDiskFake } from '../test/fakes/yandex-disk';
 import { startYandexOAuthFake } from '../test/fakes/yandex-oauth';
+import { forkBenchWorker, startBackbone } from './harness';
 
 /** Current RSS of a process (VmRSS), in MB. */
 export const rssMb = (pid: number) =>
@@ -38,22 +32,9 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
     rmSync(work, { recursive: true, force: true });
   };
   try {
-    const db = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort(), database: 'bench' });
-    stops.push(() => db.stop());
-    await migrate(db.url);
-    const pool: Pool = createPool(db.url);
+    const backbone = await startBackbone(work, stops);
+    const pool: Pool = createPool(backbone.databaseUrl);
     stops.push(() => pool.end());
-    const temporalPort = await freePort();
-    const temporal = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: findTemporalCli() },
-        ip: '127.0.0.1',
-        port: temporalPort,
-        ui: false,
-        extraArgs: ['--log-level', 'error'],
-      },
-    });
-    stops.push(() => temporal.teardown());
 
     const googleOAuth = await startGoogleOAuthFake();
     const yandexOAuth = await startYandexOAuthFake();
@@ -82,9 +63,9 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       FERRY_DATA_DIR: work,
-      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_ADDRESS: backbone.temporalAddress,
       TEMPORAL_TASK_QUEUE: 'bench-copy',
-      DATABASE_URL: db.url,
+      DATABASE_URL: backbone.databaseUrl,
       FERRY_ENCRYPTION_KEY: encryptionKey,
       GOOGLE_CLIENT_ID: googleOAuth.clientId,
       GOOGLE_CLIENT_SECRET: googleOAuth.clientSecret,
@@ -95,19 +76,11 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       WORKER_MAX_CONCURRENT_ACTIVITIES: '64',
       ...opts.env,
     };
-    const worker: ChildProcess = fork(resolve('bench/copy-worker.ts'), [], {
+    const worker = await forkBenchWorker({
+      activities: 'copy',
       env: { ...process.env, ...env, BENCH_WORKFLOW_BUNDLE: bundlePath },
-      execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    stops.push(async () => {
-      if (worker.exitCode !== null) return;
-      worker.kill('SIGTERM');
-      await once(worker, 'exit');
-    });
-    await new Promise<void>((ok, fail) => {
-      worker.once('message', () => ok());
-      worker.once('exit', (code) => fail(new Error(`worker exited (${code})`)));
+      stops,
     });
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
     stops.push(() => connection.close());

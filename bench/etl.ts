@@ -6,27 +6,23 @@
 //   - row-by-row INSERT (what the seed script did), on a sample, its rate extrapolated.
 // Self-contained: starts embedded PostgreSQL, a Temporal dev server, the fakes and the worker, and
 // stops them. The last line is one JSON object with the figures.
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { validateRecord } from '../activities/itresume/record';
 import { ferryDataConverter } from '../lib/codec';
 import { loadConfig } from '../lib/config';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
-import { migrate } from '../lib/migrate';
-import { freePort } from '../lib/ports';
-import { findTemporalCli } from '../lib/temporal-cli';
 import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
 import { startGoogleSheetsFake } from '../test/fakes/google-sheets';
 import { startItResumeFake } from '../test/fakes/itresume';
 import { startSmtpSink } from '../test/fakes/smtp-sink';
+import { forkBenchWorker, startBackbone } from './harness';
 
 const RECORDS = Number(process.env.BENCH_ETL_RECORDS ?? 1_000_000);
 const INSERT_SAMPLE = Math.min(RECORDS, Number(process.env.BENCH_ETL_INSERT_SAMPLE ?? 20_000));
@@ -54,20 +50,7 @@ async function main() {
   const stops: Array<() => Promise<unknown>> = [];
   try {
     say(`${RECORDS.toLocaleString('en')} records; work dir ${work}`);
-    const db = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort(), database: 'bench' });
-    stops.push(() => db.stop());
-    await migrate(db.url);
-    const temporalPort = await freePort();
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: findTemporalCli() },
-        ip: '127.0.0.1',
-        port: temporalPort,
-        ui: false,
-        extraArgs: ['--log-level', 'error'],
-      },
-    });
-    stops.push(() => env.teardown());
+    const backbone = await startBackbone(work, stops);
 
     const itresume = await startItResumeFake({
       days: [DAY],
@@ -133,9 +116,9 @@ async function main() {
       ...process.env,
       NODE_ENV: 'test',
       FERRY_DATA_DIR: join(work, 'data'),
-      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_ADDRESS: backbone.temporalAddress,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: db.url,
+      DATABASE_URL: backbone.databaseUrl,
       ITRESUME_API_URL: itresume.url,
       ITRESUME_CLIENT: itresume.client,
       ITRESUME_CLIENT_KEY: itresume.clientKey,
@@ -149,26 +132,12 @@ async function main() {
       LOG_DIR: join(work, 'logs'),
       BENCH_WORKFLOW_BUNDLE: bundlePath,
     };
-    const worker = fork(resolve('bench/etl-worker.ts'), [], {
-      env: workerEnv,
-      execArgv: ['--import', 'tsx', ...WORKER_NODE_FLAGS],
-      stdio: 'inherit',
-    });
-    stops.push(async () => {
-      if (worker.exitCode === null) {
-        worker.kill('SIGTERM');
-        await once(worker, 'exit');
-      }
-    });
-    await new Promise<void>((ok, fail) => {
-      worker.once('message', () => ok());
-      worker.once('exit', (code) => fail(new Error(`bench worker exited with ${code}`)));
-    });
+    const worker = await forkBenchWorker({ activities: 'etl', env: workerEnv, nodeFlags: WORKER_NODE_FLAGS, stops });
     const idleRss = currentRss(worker.pid!);
     writeFileSync(`/proc/${worker.pid}/clear_refs`, '5'); // resets VmHWM: the peak below is the run's
 
     const config = loadConfig({ ...workerEnv });
-    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const connection = await Connection.connect({ address: backbone.temporalAddress });
     stops.push(() => connection.close());
     const client = new Client({ connection, dataConverter: ferryDataConverter(config.encryptionKeys) });
     say('Ferry: etlRun of the day (1 window)');
@@ -189,7 +158,7 @@ async function main() {
     );
 
     // Baseline 1: psql \copy of the same rows as CSV into a same-shaped table (same unique key).
-    const admin = new pg.Client({ connectionString: db.url });
+    const admin = new pg.Client({ connectionString: backbone.databaseUrl });
     await admin.connect();
     await admin.query('create table bench_copy (like etl_attempts including all)');
     await admin.query('alter table bench_copy drop constraint if exists bench_copy_run_id_fkey');
@@ -197,7 +166,13 @@ async function main() {
     const t1 = Date.now();
     execFileSync(
       '/usr/bin/psql',
-      [db.url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy bench_copy (${COLUMNS}) from '${csvPath}' with (format csv)`],
+      [
+        backbone.databaseUrl,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        `\\copy bench_copy (${COLUMNS}) from '${csvPath}' with (format csv)`,
+      ],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
       },
