@@ -78,6 +78,8 @@ export const envSchema = z.object({
   // Copy engine
   COPY_CONCURRENCY: int(8, 1),
   COPY_MAX_ATTEMPTS: int(5, 1),
+  COPY_BATCH_FILES: int(16, 1),
+  COPY_SMALL_FILE_BYTES: int(8 * 1024 * 1024, 0),
   DRIVE_RESUMABLE_CUTOFF: int(8 * 1024 * 1024, 0),
   DRIVE_CHUNK_SIZE: int(8 * 1024 * 1024, 256 * 1024),
 

@@ -64,6 +64,14 @@ export interface CopyOptions {
   heartbeatTimeoutSeconds?: number;
   /** Plan items per child workflow (default 500: keeps every history far below 10,000 events). */
   pageSize?: number;
+  /**
+   * Small files copied together in one activity (default COPY_BATCH_FILES, 16): one Temporal task per
+   * batch instead of one per photo. A file that fails in a batch is retried in a copyFile of its own.
+   * 1 gives every file its own activity.
+   */
+  batchFiles?: number;
+  /** Files up to this size (as the plan states it) may share a batch (default COPY_SMALL_FILE_BYTES, 8 MiB). */
+  smallFileBytes?: number;
 }
 
 export type ItemStatus = 'copied' | 'already_there' | 'failed';

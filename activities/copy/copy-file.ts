@@ -78,12 +78,9 @@ export const existingIsGood = (item: CopyPlanItem, f: RemoteFile) =>
   (item.size === undefined || f.size === item.size) &&
   (item.md5 === undefined || f.md5 === undefined || f.md5 === item.md5.toLowerCase());
 
-export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<CopyItemResult> {
-  const ctx = Context.current();
-  const { item } = input;
-  const signal = ctx.cancellationSignal;
-  const previous = ctx.info.heartbeatDetails as CopyHeartbeat | undefined;
-  const details: CopyHeartbeat = previous?.key === item.key ? { ...previous } : { key: item.key };
+/** An item's state for this attempt, from the previous attempt's heartbeat (if it was about this item). */
+export function resumeDetails(previous: CopyHeartbeat | undefined, key: string): CopyHeartbeat {
+  const details: CopyHeartbeat = previous?.key === key ? { ...previous } : { key };
   if (details.checkpoint) {
     details.resumes = (details.resumes ?? 0) + 1;
     const dead = details.checkpoint.sessionUri && deadSessions.has(details.checkpoint.sessionUri);
@@ -92,13 +89,21 @@ export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<
       details.resumes = 0;
     }
   }
+  return details;
+}
+
+export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<CopyItemResult> {
+  const ctx = Context.current();
+  const { item } = input;
+  const signal = ctx.cancellationSignal;
+  const details = resumeDetails(ctx.info.heartbeatDetails as CopyHeartbeat | undefined, item.key);
   // Heartbeat on a timer, not only on progress: cancellation is delivered through heartbeats, and a
   // slow destination must not look like a dead worker.
   const beat = () => ctx.heartbeat(details);
   beat();
   const timer = setInterval(beat, Math.max(200, Math.min(1000, (ctx.info.heartbeatTimeoutMs ?? 3000) / 3)));
   try {
-    return await attempt(input, env, details, signal);
+    return await copyItem(input, env, details, signal);
   } catch (err) {
     if (signal.aborted)
       throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('copy cancelled');
@@ -109,7 +114,11 @@ export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<
   }
 }
 
-async function attempt(
+/**
+ * One attempt at one item, its state in `details` (the caller heartbeats them: copyFile for one item,
+ * copyBatch for a batch of small files).
+ */
+export async function copyItem(
   input: CopyFileInput,
   env: CopyFileEnv,
   details: CopyHeartbeat,

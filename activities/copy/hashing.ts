@@ -33,13 +33,16 @@ class HashState {
 }
 
 /**
- * The source as the destination adapters open it: every `open(offset)` starts a fresh hash state, fed
- * first with the prefix [0, offset) read from the source (not uploaded), then with the streamed bytes.
- * `digest()` is the hash of the latest opened stream: the one that completed the upload.
+ * The source as the destination adapters open it. One hash runs over the file from byte 0: `open(offset)`
+ * behind what the hash has seen (an upload resuming or starting over) sends those bytes again without
+ * hashing them twice; `open(offset)` ahead of it (a resume after a crash, with a fresh hash) first reads
+ * the missing prefix from the source to hash it (not uploaded). `digest()` covers every byte read.
  */
 export class HashingSource {
-  private state = new HashState();
+  private readonly state = new HashState();
   private prepared?: OpenedSource;
+  /** Only the latest opened stream feeds the hash: an abandoned one must not. */
+  private generation = 0;
   /** Bytes read from the source only to re-hash a prefix (reported in the results/benchmarks). */
   prefixBytesRead = 0;
   /** Bytes handed to the destination. */
@@ -58,13 +61,13 @@ export class HashingSource {
   }
 
   async open(offset: number): Promise<Readable> {
-    const state = new HashState();
-    this.state = state;
-    const prepared = this.prepared;
+    const generation = ++this.generation;
+    const state = this.state;
+    const prepared = offset === 0 ? this.prepared : undefined;
+    if (!prepared) this.prepared?.stream.destroy();
     this.prepared = undefined;
-    if (offset > 0) {
-      prepared?.stream.destroy();
-      const prefix = await this.reader.open(0, offset);
+    if (offset > state.bytes) {
+      const prefix = await this.reader.open(state.bytes, offset);
       for await (const chunk of prefix.stream) {
         state.update(chunk as Buffer);
         this.prefixBytesRead += (chunk as Buffer).length;
@@ -76,10 +79,15 @@ export class HashingSource {
         });
       }
     }
-    const { stream } = offset === 0 && prepared ? prepared : await this.reader.open(offset);
+    const { stream } = prepared ?? (await this.reader.open(offset));
+    let position = offset;
     const tap = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
-        state.update(chunk);
+        const end = position + chunk.length;
+        if (generation === this.generation && end > state.bytes) {
+          state.update(position >= state.bytes ? chunk : chunk.subarray(state.bytes - position));
+        }
+        position = end;
         this.bytesStreamed += chunk.length;
         this.onBytes?.(chunk.length);
         done(null, chunk);

@@ -8,9 +8,18 @@ import { FailureType } from '../../lib/failures';
 import { createDestination } from '../clouds';
 import type { Destination, FolderRef } from '../clouds/destination';
 import type { ActivityDeps } from '../deps';
+import { copyBatch } from './copy-batch';
 import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
 import { PlanStore, destinationKey } from './plan-store';
-import type { CopyActivities, CopyFileInput, FindPresentInput, FindPresentResult, ResolvedCopyOptions } from './types';
+import type {
+  CopyActivities,
+  CopyBatchInput,
+  CopyBatchResult,
+  CopyFileInput,
+  FindPresentInput,
+  FindPresentResult,
+  ResolvedCopyOptions,
+} from './types';
 
 export const DEFAULT_PAGE_SIZE = 500;
 const MAX_CACHED = 200;
@@ -73,6 +82,10 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
     return p;
   };
 
+  // A folder deleted behind our back must not stay cached for the next attempt.
+  const forgetFolder = (key: string, relPath: string) =>
+    folders.delete(`${key}/${relPath.split('/').slice(0, -1).join('/')}`);
+
   const activities: CopyActivities = {
     async resolveCopyOptions(options: CopyOptions): Promise<ResolvedCopyOptions> {
       return {
@@ -80,6 +93,8 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
         concurrency: options.concurrency ?? deps.config.COPY_CONCURRENCY,
         maxAttempts: options.maxAttempts ?? deps.config.COPY_MAX_ATTEMPTS,
         pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+        batchFiles: options.batchFiles ?? deps.config.COPY_BATCH_FILES,
+        smallFileBytes: options.smallFileBytes ?? deps.config.COPY_SMALL_FILE_BYTES,
         allowPrivateNetwork: options.allowPrivateNetwork ?? deps.config.FERRY_ALLOW_PRIVATE_NETWORK,
       };
     },
@@ -99,10 +114,20 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       try {
         return await copyFile(input, env);
       } catch (err) {
-        // A folder deleted behind our back must not stay cached for the next attempt.
-        folders.delete(`${key}/${input.item.relPath.split('/').slice(0, -1).join('/')}`);
+        forgetFolder(key, input.item.relPath);
         throw err;
       }
+    },
+
+    async copyBatch(input: CopyBatchInput): Promise<CopyBatchResult> {
+      const { dest, key } = destinationOf(input.destination);
+      const store = plans();
+      return copyBatch(input, {
+        destination: dest,
+        ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
+        recordMany: (rows) => store.recordMany(input.planId, destinationKey(input.destination), rows),
+        onItemFailed: (relPath) => forgetFolder(key, relPath),
+      });
     },
 
     async findPresent(input: FindPresentInput): Promise<FindPresentResult> {

@@ -2,7 +2,13 @@
 import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
 
 /** CopyOptions with every default resolved (the workflow cannot read the worker's config). */
-export type ResolvedCopyOptions = CopyOptions & { concurrency: number; maxAttempts: number; pageSize: number };
+export type ResolvedCopyOptions = CopyOptions & {
+  concurrency: number;
+  maxAttempts: number;
+  pageSize: number;
+  batchFiles: number;
+  smallFileBytes: number;
+};
 
 export interface CopyFileInput {
   planId: string;
@@ -11,6 +17,33 @@ export interface CopyFileInput {
   item: CopyPlanItem;
   destination: DestinationSpec;
   options: Pick<CopyOptions, 'serverSideUpload' | 'allowedSourceHosts' | 'allowPrivateNetwork'>;
+}
+
+/** Small files copied in one activity: a photo costs Temporal one task per batch instead of one each. */
+export interface CopyBatchInput {
+  planId: string;
+  items: Array<{ seq: number; item: CopyPlanItem }>;
+  destination: DestinationSpec;
+  options: CopyFileInput['options'];
+  /** Files of the batch copied at once. */
+  width: number;
+  /** The batch is each item's only attempt (maxAttempts 1): every failure is final. */
+  lastAttempt: boolean;
+}
+
+/** An item that failed retryably inside a batch: the workflow gives it a copyFile of its own. */
+export interface BatchRetry {
+  seq: number;
+  error: { type: string; message: string };
+  /** The failure asked for this delay before the next attempt (Retry-After). */
+  retryAfterMs?: number;
+}
+
+export interface CopyBatchResult {
+  /** Final outcomes (copied, already there, or failed for good), recorded in PostgreSQL. */
+  results: Array<{ seq: number; result: CopyItemResult }>;
+  /** Items to retry one by one, under copyFile's retry policy. */
+  retry: BatchRetry[];
 }
 
 export interface FindPresentInput {
@@ -39,6 +72,11 @@ export interface CopyActivities {
    * returns the indexes (into the page) still to copy, so only those cost a copyFile activity each.
    */
   findPresent(input: FindPresentInput): Promise<FindPresentResult>;
+  /**
+   * Copies a batch of small files, each exactly as copyFile would, one attempt each; failures are
+   * returned (final, or to retry one by one), never thrown.
+   */
+  copyBatch(input: CopyBatchInput): Promise<CopyBatchResult>;
   /** Copies one item: already there, copied and verified, or throws (typed ApplicationFailure). */
   copyFile(input: CopyFileInput): Promise<CopyItemResult>;
   /** Stores an outcome the workflow decided (a failed item after its last attempt). */

@@ -2,6 +2,10 @@
 // are multiples of 256 KiB with Content-Range, read the confirmed offset from each 308's Range header and
 // report it as a checkpoint. A later attempt with that checkpoint asks the session where it stands
 // (`Content-Range: bytes */N`) and reopens the source at that offset instead of re-sending the file.
+// Chunks stream straight from the source to Drive (memory flat in chunk size, reading and sending
+// overlap); only the last chunk, or every chunk when the size is unknown, is gathered first, to learn
+// whether the source has more bytes than it should. A failed chunk is resumed the same way as a crash:
+// ask the session, reopen the source at the confirmed offset.
 import type { Readable } from 'node:stream';
 import type { UploadCheckpoint, UploadRequest } from '../destination';
 import {
@@ -15,7 +19,7 @@ import {
 import { driveFailure } from './errors';
 
 const UNIT = 256 * 1024;
-/** Transient failures of one chunk retried in place (status query, then resume) before giving up the attempt. */
+/** Transient failures of one chunk retried (status query, then resume) before giving up the attempt. */
 const CHUNK_RETRIES = 3;
 
 export interface DriveFileJson {
@@ -51,8 +55,12 @@ export async function resumableUpload(
   const checkpoint = (sessionUri: string, confirmedOffset: number) =>
     req.onCheckpoint?.({ sessionUri, confirmedOffset, total: total ?? 0 } satisfies UploadCheckpoint);
 
-  /** One authorised request; a 401 gets one fresh token (the access token may have expired mid-file). */
+  /**
+   * One authorised request; a 401 gets one fresh token (the access token may have expired mid-file). A
+   * streamed body cannot be sent twice: its 401 refreshes the token and fails as transient, to be resumed.
+   */
   async function call(url: string, init: RequestInit, what: string): Promise<Response> {
+    const replayable = !(init.body && typeof init.body === 'object' && Symbol.asyncIterator in init.body);
     for (let attempt = 0; ; attempt++) {
       const headers = new Headers(init.headers);
       headers.set('authorization', `Bearer ${await deps.token(attempt > 0)}`);
@@ -63,13 +71,18 @@ export async function resumableUpload(
           headers,
           signal: withTimeout(req.signal, UPLOAD_TIMEOUT_MS),
           redirect: 'manual',
-        });
+          ...(!replayable && { duplex: 'half' }),
+        } as RequestInit);
       } catch (err) {
         if (req.signal?.aborted) throw err;
         throw networkFailure(what, err);
       }
       if (res.status !== 401 || attempt > 0) return res;
       await res.body?.cancel();
+      if (!replayable) {
+        await deps.token(true);
+        throw cloudFailure(DESTINATION_UNAVAILABLE, `${what}: the access token expired mid-upload`);
+      }
     }
   }
 
@@ -117,23 +130,16 @@ export async function resumableUpload(
     return location;
   }
 
-  /** One chunk; transient failures are retried in place after asking the session what it has. */
-  async function put(session: string, body: Buffer, start: number, final: boolean): Promise<PutResult> {
-    const end = start + body.length - 1;
-    const totalText = final ? String(start + body.length) : total !== undefined ? String(total) : '*';
-    const range = body.length ? `bytes ${start}-${end}/${totalText}` : `bytes */${totalText}`;
-    for (let i = 0; ; i++) {
-      try {
-        const res = await call(session, { method: 'PUT', headers: { 'content-range': range }, body }, 'upload chunk');
-        return await interpret(res, 'upload chunk');
-      } catch (err) {
-        const transient = (err as { type?: string }).type === DESTINATION_UNAVAILABLE;
-        if (!transient || i >= CHUNK_RETRIES) throw err;
-        await sleep(500 * 2 ** i, req.signal);
-        const st = await status(session, final ? start + body.length : total);
-        if (st.done || st.offset !== start) return st;
-      }
-    }
+  /** One chunk of `length` bytes at `start`, its body streamed or gathered; `final` ends the upload. */
+  async function put(session: string, body: AsyncIterable<Buffer>, start: number, length: number, final: boolean) {
+    const totalText = final ? String(start + length) : total !== undefined ? String(total) : '*';
+    const range = length ? `bytes ${start}-${start + length - 1}/${totalText}` : `bytes */${totalText}`;
+    const res = await call(
+      session,
+      { method: 'PUT', headers: { 'content-range': range, 'content-length': String(length) }, body: body as never },
+      'upload chunk',
+    );
+    return interpret(res, 'upload chunk');
   }
 
   let restarts = 0;
@@ -162,77 +168,148 @@ export async function resumableUpload(
   }
 
   async function sendFrom(session: string, startOffset: number): Promise<DriveFileJson> {
-    const source = new ChunkQueue(await req.open(startOffset));
     let offset = startOffset;
+    let cursor = new SourceCursor(await req.open(offset));
+    let failures = 0;
+    const reopen = async (at: number) => {
+      cursor.close();
+      cursor = new SourceCursor(await req.open(at));
+      offset = at;
+      checkpoint(session, offset);
+    };
     try {
       for (;;) {
-        await source.fill(chunkSize + 1);
-        const final = source.ended && source.length <= chunkSize;
-        const n = final ? source.length : chunkSize;
-        if (total !== undefined && (offset + source.length > total || (final && offset + n !== total))) {
-          throw cloudFailure(
-            FailureType.ChecksumMismatch,
-            `source size differs from the expected ${total} bytes (got ${offset + source.length}${final ? '' : '+'})`,
-          );
+        // Stream the chunk unless it may be the last one: that one is gathered to check the source's size.
+        const streamed = total !== undefined && total - offset > chunkSize;
+        let n = chunkSize;
+        let final = false;
+        let body: AsyncIterable<Buffer>;
+        if (streamed) body = cursor.take(chunkSize);
+        else {
+          const pieces = await cursor.gather(chunkSize + 1);
+          const have = pieces.reduce((sum, b) => sum + b.length, 0);
+          final = cursor.ended && have <= chunkSize;
+          n = final ? have : chunkSize;
+          if (total !== undefined && (offset + have > total || (final && offset + n !== total))) {
+            throw cloudFailure(
+              FailureType.ChecksumMismatch,
+              `source size differs from the expected ${total} bytes (got ${offset + have}${final ? '' : '+'})`,
+            );
+          }
+          body = cursor.replay(pieces, n);
         }
-        const result = await put(session, source.peek(n), offset, final);
+        let result: PutResult;
+        try {
+          result = await put(session, body, offset, n, final);
+        } catch (err) {
+          if (cursor.error) throw cursor.error;
+          const transient = (err as { type?: string }).type === DESTINATION_UNAVAILABLE;
+          if (!transient || failures++ >= CHUNK_RETRIES) throw err;
+          await sleep(500 * 2 ** (failures - 1), req.signal);
+          const st = await status(session, total);
+          if (st.done) return st.file;
+          await reopen(st.offset);
+          continue;
+        }
         if (result.done) return result.file;
+        failures = 0;
         if (result.offset < offset || result.offset > offset + n) {
           throw cloudFailure(
             DESTINATION_UNAVAILABLE,
             `Drive confirmed offset ${result.offset}, outside the chunk at ${offset}`,
           );
         }
-        source.drop(result.offset - offset);
-        offset = result.offset;
-        checkpoint(session, offset);
+        // Drive may keep only part of a chunk: the rest is read again from the source.
+        if (result.offset < offset + n) await reopen(result.offset);
+        else {
+          offset = result.offset;
+          checkpoint(session, offset);
+        }
       }
     } finally {
-      source.close();
+      cursor.close();
     }
   }
 }
 
-/** Bytes from the source not yet confirmed by Drive, kept as pieces so a chunk is copied only once. */
-class ChunkQueue {
-  private pieces: Buffer[] = [];
-  length = 0;
-  ended = false;
+/** Reads a source stream in exact slices, without copying: a piece that straddles two chunks is split. */
+class SourceCursor {
   private it: AsyncIterator<Buffer>;
+  private head?: Buffer;
+  ended = false;
+  /** Why a streamed chunk stopped short: the source's fault, not Drive's. */
+  error?: Error;
 
   constructor(private stream: Readable) {
     this.it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
-  async fill(n: number): Promise<void> {
-    while (!this.ended && this.length < n) {
-      const r = await this.it.next();
-      if (r.done) this.ended = true;
-      else {
-        const buf = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
-        this.pieces.push(buf);
-        this.length += buf.length;
+  private async next(): Promise<Buffer | undefined> {
+    if (this.head) {
+      const head = this.head;
+      this.head = undefined;
+      return head;
+    }
+    if (this.ended) return undefined;
+    const r = await this.it.next();
+    if (r.done) {
+      this.ended = true;
+      return undefined;
+    }
+    return Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+  }
+
+  /** The next `n` bytes as they arrive; a source ending sooner fails the chunk (its size is wrong). */
+  async *take(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      let buf = await this.next();
+      if (!buf) {
+        this.error = cloudFailure(
+          FailureType.ChecksumMismatch,
+          `source ended ${left} bytes short of the expected size`,
+        );
+        throw this.error;
       }
+      if (buf.length > left) {
+        this.head = buf.subarray(left);
+        buf = buf.subarray(0, left);
+      }
+      left -= buf.length;
+      yield buf;
     }
   }
 
-  peek(n: number): Buffer {
-    if (this.pieces.length === 1 && this.pieces[0]!.length === n) return this.pieces[0]!;
-    return Buffer.concat(this.pieces, this.length).subarray(0, n);
+  /** Up to `n` bytes gathered in memory (fewer when the source ends first). */
+  async gather(n: number): Promise<Buffer[]> {
+    const pieces: Buffer[] = [];
+    let have = 0;
+    while (have < n) {
+      const buf = await this.next();
+      if (!buf) break;
+      pieces.push(buf);
+      have += buf.length;
+    }
+    return pieces;
   }
 
-  drop(n: number): void {
-    this.length -= n;
-    while (n > 0) {
-      const head = this.pieces[0]!;
-      if (head.length <= n) {
-        n -= head.length;
-        this.pieces.shift();
-      } else {
-        this.pieces[0] = head.subarray(n);
-        n = 0;
+  /** The first `n` bytes of gathered pieces as a body; what lies beyond goes back to the cursor. */
+  replay(pieces: Buffer[], n: number): AsyncIterable<Buffer> {
+    const out: Buffer[] = [];
+    let left = n;
+    for (const [i, piece] of pieces.entries()) {
+      if (piece.length <= left) {
+        out.push(piece);
+        left -= piece.length;
+        continue;
       }
+      if (left > 0) out.push(piece.subarray(0, left));
+      this.head = Buffer.concat([piece.subarray(left), ...pieces.slice(i + 1)]);
+      break;
     }
+    return (async function* () {
+      yield* out;
+    })();
   }
 
   close(): void {

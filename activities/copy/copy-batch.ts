@@ -1,0 +1,105 @@
+// The copyBatch activity: a batch of small files (photos), each copied exactly as copyFile copies one
+// (probe, stream through MD5/CRC-32, verify, never twice), `width` at a time. A photo then costs
+// Temporal one task per batch instead of three events and a workflow task of its own, and PostgreSQL
+// one statement per batch: what lets thousands of small files go as fast as the link allows.
+//
+// An item's failure never fails the batch: it is returned, final (non-retryable, or the last attempt)
+// or to be retried by the workflow in a copyFile of its own under the full retry policy. The batch only
+// fails when its worker dies or it is cancelled; its heartbeat then carries what is done and each
+// in-flight item's state (chosen name, upload checkpoint), so the next attempt copies nothing twice.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { CopyItemResult } from '../../lib/copy-plan';
+import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
+import { recordFailure } from '../../lib/metrics';
+import { copyItem, resumeDetails, type CopyFileEnv, type CopyHeartbeat } from './copy-file';
+import type { BatchRetry, CopyBatchInput, CopyBatchResult } from './types';
+
+export interface CopyBatchHeartbeat {
+  results: CopyBatchResult['results'];
+  retry: BatchRetry[];
+  /** Items in flight when the heartbeat was sent, by plan position. */
+  inflight: Record<number, CopyHeartbeat>;
+}
+
+export interface CopyBatchEnv extends Omit<CopyFileEnv, 'record'> {
+  /** Stores final outcomes in one statement. */
+  recordMany(rows: CopyBatchResult['results']): Promise<void>;
+  /** Forgets cached state an item's failure may have made stale (its folder). */
+  onItemFailed?(relPath: string): void;
+}
+
+const isFinal = (err: unknown) =>
+  err instanceof ApplicationFailure && (err.nonRetryable || NON_RETRYABLE_FAILURES.some((t) => t === err.type));
+
+function describe(err: unknown): BatchRetry['error'] {
+  if (err instanceof ApplicationFailure) return { type: err.type ?? 'Error', message: err.message };
+  return { type: 'Error', message: err instanceof Error ? err.message : String(err) };
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  if (!(err instanceof ApplicationFailure) || err.nextRetryDelay == null) return undefined;
+  return msToNumber(err.nextRetryDelay);
+}
+
+export async function copyBatch(input: CopyBatchInput, env: CopyBatchEnv): Promise<CopyBatchResult> {
+  const ctx = Context.current();
+  const signal = ctx.cancellationSignal;
+  const previous = ctx.info.heartbeatDetails as CopyBatchHeartbeat | undefined;
+  const state: CopyBatchHeartbeat = { results: [], retry: [], inflight: {}, ...previous };
+  const settled = new Set([...state.results.map((r) => r.seq), ...state.retry.map((r) => r.seq)]);
+  const resumed = state.inflight;
+  state.inflight = {};
+  const unrecorded: CopyBatchResult['results'] = [...state.results];
+
+  const beat = () => ctx.heartbeat(state);
+  beat();
+  const timer = setInterval(beat, Math.max(200, Math.min(1000, (ctx.info.heartbeatTimeoutMs ?? 3000) / 3)));
+
+  const todo = input.items.filter(({ seq }) => !settled.has(seq));
+  let next = 0;
+  const lane = async () => {
+    while (next < todo.length && !signal.aborted) {
+      const { seq, item } = todo[next++]!;
+      const details = resumeDetails(resumed[seq], item.key);
+      state.inflight[seq] = details;
+      let result: CopyItemResult | undefined;
+      try {
+        result = await copyItem(
+          { planId: input.planId, seq, item, destination: input.destination, options: input.options },
+          { ...env, record: async () => undefined },
+          details,
+          signal,
+        );
+      } catch (err) {
+        if (signal.aborted) return;
+        recordFailure('copy', err);
+        env.onItemFailed?.(item.relPath);
+        const error = describe(err);
+        if (input.lastAttempt || isFinal(err)) {
+          result = { key: item.key, relPath: item.relPath, status: 'failed', bytes: 0, error };
+        } else {
+          state.retry.push({ seq, error, retryAfterMs: retryAfterOf(err) });
+        }
+      } finally {
+        delete state.inflight[seq];
+      }
+      if (result) {
+        state.results.push({ seq, result });
+        unrecorded.push({ seq, result });
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, input.width), todo.length) }, lane));
+    // Recorded even when cancelled: the report keeps what was copied before the stop.
+    await env.recordMany(unrecorded.splice(0));
+    if (signal.aborted) {
+      throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('copy cancelled');
+    }
+    return { results: state.results, retry: state.retry };
+  } finally {
+    clearInterval(timer);
+  }
+}
