@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image, two entry points: the API (default) and the worker (`node --import tsx workers/main.ts`).
-# Ferry runs its TypeScript through tsx at run time (a runtime dependency), so there is no build step:
-# the image is the production dependencies plus the source.
+# One image, two entry points: the API (default, `node dist/api.mjs`) and the worker (`node dist/worker.mjs`).
+# The build stage compiles both to JavaScript and builds the workflow bundle ahead of time (`npm run build`):
+# a worker then starts without a TypeScript loader or an in-process webpack run (less memory, faster).
 
 ARG NODE_IMAGE=node:24-slim
 
@@ -17,9 +17,17 @@ RUN (npm ci --omit=dev --no-audit --no-fund \
      || npm install --omit=dev --no-save --no-audit --no-fund) \
  && npm cache clean --force
 
+# --- build: dist/worker.mjs, dist/api.mjs, dist/workflow-bundle.js ----------------------------------
+FROM deps AS build
+COPY . .
+RUN node --import tsx scripts/build.ts
+
 # --- runtime --------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# NODE_OPTIONS: a small young generation, so the short-lived buffers of streamed files are collected
+# within milliseconds instead of piling up to V8's 64 MB external-memory trigger (bench:large, bench:etl).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=2 \
     PORT=3000 \
     WORKER_HEALTH_PORT=9464 \
     FERRY_DATA_DIR=/var/lib/ferry \
@@ -29,11 +37,12 @@ COPY --from=deps /app/node_modules ./node_modules
 # The source is owned by root and read-only to the process; .dockerignore keeps tests, secrets,
 # local state and tooling out of the build context.
 COPY . .
+COPY --from=build /app/dist ./dist
 # The only writable places (Kubernetes mounts emptyDirs here, compose mounts volumes): the data dir,
-# the ETL's rotated logs and /tmp (tsx's compile cache).
+# the ETL's rotated logs and /tmp (tsx's compile cache, for the CLI).
 RUN mkdir -p /var/lib/ferry /var/log/ferry \
  && chown node:node /var/lib/ferry /var/log/ferry
 # The `node` user (uid 1000) of the official image: no root at run time.
 USER node
 EXPOSE 3000 9464
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "dist/api.mjs"]

@@ -1,11 +1,10 @@
 // What both copy benchmarks start and stop: embedded PostgreSQL, a Temporal dev server (the CLI from
 // lib/temporal-cli.ts), the cloud and source fakes, and a separate worker process whose peak RSS we read.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { ferryDataConverter } from '../lib/codec';
 import { createPool, type Pool } from '../lib/db';
 import { startDriveFake } from '../test/fakes/google-drive';
@@ -13,7 +12,7 @@ import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
 import { startSourceServer } from '../test/fakes/source-server';
 import { startYandexDiskFake } from '../test/fakes/yandex-disk';
 import { startYandexOAuthFake } from '../test/fakes/yandex-oauth';
-import { forkBenchWorker, startBackbone } from './harness';
+import { buildBenchWorkflowBundle, forkBenchWorker, startBackbone } from './harness';
 
 /** Current RSS of a process (VmRSS), in MB. */
 export const rssMb = (pid: number) =>
@@ -51,12 +50,7 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       Promise.all([googleOAuth.close(), yandexOAuth.close(), drive.close(), yandex.close(), source.close()]),
     );
 
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: resolve('workflows/index.ts'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
-    });
-    const bundlePath = join(work, 'workflows.js');
-    writeFileSync(bundlePath, bundle.code);
+    const bundlePath = await buildBenchWorkflowBundle(work);
 
     const encryptionKey = randomBytes(32).toString('base64');
     const env: Record<string, string> = {

@@ -10,10 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { validateRecord } from '../activities/itresume/record';
 import { ferryDataConverter } from '../lib/codec';
@@ -22,13 +21,11 @@ import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
 import { startGoogleSheetsFake } from '../test/fakes/google-sheets';
 import { startItResumeFake } from '../test/fakes/itresume';
 import { startSmtpSink } from '../test/fakes/smtp-sink';
-import { forkBenchWorker, startBackbone } from './harness';
+import { buildBenchWorkflowBundle, forkBenchWorker, startBackbone } from './harness';
 
 const RECORDS = Number(process.env.BENCH_ETL_RECORDS ?? 1_000_000);
 const INSERT_SAMPLE = Math.min(RECORDS, Number(process.env.BENCH_ETL_INSERT_SAMPLE ?? 20_000));
 const DAY = '2024-10-08';
-/** Node flags of the worker process, e.g. `--max-semi-space-size=8` (default none: as users run it). */
-const WORKER_NODE_FLAGS = (process.env.BENCH_ETL_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const COLUMNS =
   'created_at, lti_user_id, attempt_type, is_correct, oauth_consumer_key, lis_result_sourcedid, lis_outcome_service_url, extra_params';
 
@@ -105,12 +102,7 @@ async function main() {
     say(`API reply ${mb(replyBytes)} MB, CSV ${mb(statSync(csvPath).size)} MB`);
 
     // Ferry: the etlRun workflow on a separate worker process.
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: resolve('workflows/etl-run.ts'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
-    });
-    const bundlePath = join(work, 'workflows.js');
-    writeFileSync(bundlePath, bundle.code);
+    const bundlePath = await buildBenchWorkflowBundle(work, 'workflows/etl-run.ts');
     const taskQueue = `bench-etl-${randomUUID().slice(0, 8)}`;
     const workerEnv = {
       ...process.env,
@@ -132,7 +124,7 @@ async function main() {
       LOG_DIR: join(work, 'logs'),
       BENCH_WORKFLOW_BUNDLE: bundlePath,
     };
-    const worker = await forkBenchWorker({ activities: 'etl', env: workerEnv, nodeFlags: WORKER_NODE_FLAGS, stops });
+    const worker = await forkBenchWorker({ activities: 'etl', env: workerEnv, stops });
     const idleRss = currentRss(worker.pid!);
     writeFileSync(`/proc/${worker.pid}/clear_refs`, '5'); // resets VmHWM: the peak below is the run's
 

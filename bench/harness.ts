@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../lib/embedded-postgres';
 import { migrate } from '../lib/migrate';
 import { freePort } from '../lib/ports';
 import { findTemporalCli } from '../lib/temporal-cli';
+import { buildEntry, buildWorkflowBundle } from '../scripts/build';
 
 export type Stops = Array<() => Promise<unknown>>;
 
@@ -33,17 +34,38 @@ export async function startBackbone(
   return { databaseUrl: db.url, temporalAddress: `127.0.0.1:${port}` };
 }
 
-/** Forks bench/worker.ts with one job's activities and waits until it polls. */
+/**
+ * The worker's Node flags as the image runs it (Dockerfile `NODE_OPTIONS`; test/deploy checks they agree):
+ * a small young generation, so short-lived stream buffers are collected within milliseconds instead of
+ * piling up to V8's 64 MB external-memory trigger. BENCH_WORKER_NODE_FLAGS replaces them for experiments.
+ */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
+/** Compiles bench/worker.ts as `npm run build` compiles the real worker (dist/, next to its node_modules). */
+export async function buildBenchWorker(): Promise<string> {
+  const out = resolve('dist/bench-worker.mjs');
+  await buildEntry('bench/worker.ts', out);
+  return out;
+}
+
+/** Builds the workflow bundle once for a benchmark, outside the measured worker. */
+export async function buildBenchWorkflowBundle(work: string, workflowsPath?: string): Promise<string> {
+  const out = join(work, 'workflows.js');
+  await buildWorkflowBundle(out, workflowsPath);
+  return out;
+}
+
+/** Forks the compiled bench worker with one job's activities and waits until it polls. */
 export async function forkBenchWorker(options: {
   activities: 'copy' | 'etl';
   env: NodeJS.ProcessEnv;
-  nodeFlags?: string[];
   stdio?: StdioOptions;
   stops: Stops;
 }): Promise<ChildProcess> {
-  const worker = fork(resolve('bench/worker.ts'), [options.activities], {
+  const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? WORKER_NODE_FLAGS;
+  const worker = fork(await buildBenchWorker(), [options.activities], {
     env: options.env,
-    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+    execArgv: flags,
     stdio: options.stdio ?? 'inherit',
   });
   options.stops.push(async () => {

@@ -1,23 +1,22 @@
-// The benchmarks' worker process: one job's activities (argv[2]: copy | etl) and the workflows from a
-// bundle the benchmark built beforehand (so bundling does not count in this process's peak RSS),
-// configured from the environment as workers/main.ts is. Stops on SIGTERM.
+// The benchmarks' worker process: one job's activities (argv[2]: copy | etl; only that job's modules are
+// loaded) and the workflows from a bundle the benchmark built beforehand (so bundling does not count in
+// this process's peak RSS), configured from the environment as workers/main.ts is. The harness compiles
+// it like `npm run build` compiles the real worker and runs it with the image's Node flags. Stops on SIGTERM.
 import { NativeConnection } from '@temporalio/worker';
-import { createCopyActivities } from '../activities/copy';
 import type { ActivityDeps } from '../activities/deps';
-import { createEtlActivities } from '../activities/etl/activities';
 import { loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { installRuntime } from '../workers/runtime';
 import { createFerryWorker } from '../workers/worker';
 
-const factories: Record<string, (deps: ActivityDeps) => object> = {
-  copy: createCopyActivities,
-  etl: createEtlActivities,
+const factories: Record<string, () => Promise<(deps: ActivityDeps) => object>> = {
+  copy: async () => (await import('../activities/copy')).createCopyActivities,
+  etl: async () => (await import('../activities/etl/activities')).createEtlActivities,
 };
 const job = process.argv[2] ?? '';
-const createActivities = factories[job];
-if (!createActivities) throw new Error(`bench/worker.ts: unknown activities "${job}" (copy | etl)`);
+if (!factories[job]) throw new Error(`bench/worker.ts: unknown activities "${job}" (copy | etl)`);
+const createActivities = await factories[job]();
 
 const config = loadConfig();
 const logger = createLogger({ level: 'warn', name: `bench-${job}-worker` });

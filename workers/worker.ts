@@ -1,5 +1,6 @@
 // Builds the Ferry worker: all workflows and activities of one task queue, the shared encrypted data
 // converter, and concurrency limits from the environment.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
@@ -7,6 +8,14 @@ import type { Config } from '../lib/config';
 import { ferryDataConverter } from '../lib/codec';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Next to dist/worker.mjs, `npm run build` leaves the workflow bundle: no webpack run at start. */
+const PREBUILT_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
+function workflowsOption(given?: WorkerOptions['workflowBundle']): Partial<WorkerOptions> {
+  if (given) return { workflowBundle: given };
+  if (existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  return { workflowsPath: WORKFLOWS_PATH };
+}
 
 export async function createFerryWorker(options: {
   config: Config;
@@ -20,7 +29,7 @@ export async function createFerryWorker(options: {
     connection: options.connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowsOption(options.workflowBundle),
     activities: options.activities,
     dataConverter: ferryDataConverter(config.encryptionKeys),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

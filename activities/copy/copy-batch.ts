@@ -9,7 +9,7 @@
 // in-flight item's state (chosen name, upload checkpoint), so the next attempt copies nothing twice.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CopyItemResult } from '../../lib/copy-plan';
 import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
 import { recordFailure } from '../../lib/metrics';

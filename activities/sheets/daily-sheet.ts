@@ -3,7 +3,7 @@
 // in the first column) instead of appending a second one.
 import { ApplicationFailure } from '@temporalio/common';
 // Only the Sheets module: `import { google } from 'googleapis'` loads every Google API (~120 MB of RSS).
-import { sheets as sheetsApi } from 'googleapis/build/src/apis/sheets';
+import { sheets as sheetsApi } from 'googleapis/build/src/apis/sheets/index.js';
 import { FailureType } from '../../lib/failures';
 import type { DayFigures } from '../db/etl-runs';
 

@@ -97,8 +97,8 @@ describe('docker-compose.yml', () => {
     expect(s['temporal-schema'].image).toMatch(/^temporalio\/admin-tools:/);
     expect(s['temporal-ui'].image).toMatch(/^temporalio\/ui:/);
     expect(s.api.build).toBe('.');
-    expect(s.api.command).toEqual(['node', '--import', 'tsx', 'api/main.ts']);
-    expect(s.worker.command).toEqual(['node', '--import', 'tsx', 'workers/main.ts']);
+    expect(s.api.command).toEqual(['node', 'dist/api.mjs']);
+    expect(s.worker.command).toEqual(['node', 'dist/worker.mjs']);
   });
 
   it('starts in order on health checks, and every long-running service has one', () => {

@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
+import { WORKER_NODE_FLAGS } from '../../bench/harness';
 import { readRepoFile, repoPath } from './tools';
 
 interface Instruction {
@@ -44,7 +45,7 @@ describe('Dockerfile', () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
     const arg = dockerfile.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='));
     expect(arg?.args).toBe('NODE_IMAGE=node:24-slim');
-    for (const f of froms) expect(f.args).toMatch(/^\$\{NODE_IMAGE\} AS \w+$/);
+    for (const f of froms) expect(f.args).toMatch(/^(\$\{NODE_IMAGE\}|deps) AS \w+$/);
     const install = dockerfile.find((i) => i.op === 'RUN' && i.args.includes('npm ci'));
     expect(install?.args).toContain('npm ci --omit=dev');
     expect(runtimeStage.some((i) => i.op === 'COPY' && i.args.startsWith('--from=deps /app/node_modules'))).toBe(true);
@@ -58,7 +59,21 @@ describe('Dockerfile', () => {
       .map((i) => i.args)
       .join(' ');
     expect(env).toContain('NODE_ENV=production');
-    expect(runtimeStage.find((i) => i.op === 'CMD')?.args).toBe('["node", "--import", "tsx", "api/main.ts"]');
+    expect(runtimeStage.find((i) => i.op === 'CMD')?.args).toBe('["node", "dist/api.mjs"]');
+  });
+
+  it('compiles both entry points and the workflow bundle in a build stage, and runs them from dist/', () => {
+    const build = dockerfile.slice(dockerfile.findIndex((i) => i.op === 'FROM' && i.args.endsWith('AS build')));
+    expect(build.some((i) => i.op === 'RUN' && i.args === 'node --import tsx scripts/build.ts')).toBe(true);
+    expect(runtimeStage.some((i) => i.op === 'COPY' && i.args === '--from=build /app/dist ./dist')).toBe(true);
+  });
+
+  it('runs Node with the flags the benchmarks measured the worker with', () => {
+    const env = runtimeStage
+      .filter((i) => i.op === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    expect(env).toContain(`NODE_OPTIONS=${WORKER_NODE_FLAGS.join(' ')}`);
   });
 
   it('bakes in no secrets', () => {

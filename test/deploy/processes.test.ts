@@ -1,18 +1,22 @@
-// The two entry points as a container runs them (`node --import tsx workers/main.ts` / `api/main.ts`),
-// against the run's Temporal and PostgreSQL: the worker's health endpoint follows its state and serves
+// The two entry points as a container runs them (compiled by `npm run build`: `node dist/worker.mjs` /
+// `dist/api.mjs`, with the image's NODE_OPTIONS), against the run's Temporal and PostgreSQL: the worker's health endpoint follows its state and serves
 // the SDK's metrics, and both processes stop cleanly (exit 0) on SIGTERM, as Kubernetes sends it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { WORKER_NODE_FLAGS } from '../../bench/harness';
+import { buildDist } from '../../scripts/build';
 import { freePort } from '../../lib/ports';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 const children: ChildProcess[] = [];
+beforeAll(() => buildDist(), 120_000);
 afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
 function start(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [entry], {
     env: {
       PATH: process.env.PATH,
+      NODE_OPTIONS: WORKER_NODE_FLAGS.join(' '),
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -47,7 +51,7 @@ async function waitFor(url: string, ok: (res: Response) => boolean, ms: number, 
 describe('entry points', () => {
   it('the worker becomes ready, serves SDK metrics, and drains and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const worker = start('workers/main.ts', {
+    const worker = start('dist/worker.mjs', {
       WORKER_HEALTH_PORT: String(port),
       WORKER_SDK_METRICS_PORT: String(await freePort()),
     });
@@ -71,7 +75,7 @@ describe('entry points', () => {
 
   it('the API answers, then finishes and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const api = start('api/main.ts', { PORT: String(port) });
+    const api = start('dist/api.mjs', { PORT: String(port) });
     const died = () => (api.child.exitCode !== null ? `api exited:\n${api.output()}` : undefined);
     await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.ok, 60_000, died);
     api.child.kill('SIGTERM');

@@ -2,7 +2,7 @@
 // needed, against GOOGLE_TOKEN_URL. googleapis bundles its own google-auth-library (11.x); the Drive
 // module's `auth.OAuth2` is that library's OAuth2Client, the only class its `drive()` accepts. Only the
 // Drive module: `import { google } from 'googleapis'` loads every Google API (~120 MB of RSS).
-import { auth as googleAuth } from 'googleapis/build/src/apis/drive';
+import { auth as googleAuth } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
 import type { DestinationCredentials } from '../../../lib/copy-plan';
 import { cloudFailure, FailureType } from '../errors';

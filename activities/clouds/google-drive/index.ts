@@ -4,7 +4,7 @@
 // appProperties {ferryKey, ferrySize, ferryMd5} and looked up by that tag first: Drive allows same-name
 // files, so a name never proves a copy is ours — the tag does.
 // Only the Drive module: the `googleapis` index loads every Google API (~120 MB of RSS).
-import { drive as driveApi } from 'googleapis/build/src/apis/drive';
+import { drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
 import type { Destination, FolderRef, RemoteFile, UploadRequest } from '../destination';
