@@ -69,7 +69,7 @@ async function* copyLines(batches: AsyncIterable<StreamItem[]>, tally: Tally, st
           )}\t\\N\t\\N\n`;
         } else {
           tally.rejected++;
-          line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw)}\t${esc(v.reason)}\n`;
+          line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw ?? JSON.stringify(item.value))}\t${esc(v.reason)}\n`;
         }
       } else if (item.kind === 'bad-item') {
         tally.rejected++;

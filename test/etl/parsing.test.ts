@@ -101,6 +101,14 @@ describe('record validation', () => {
     expect(reason({ ...good, attempt_type: 'submit', is_correct: 2 })).toMatch(/0 or 1/);
     expect(reason({ ...good, created_at: '2023-02-30 10:00:00' })).toMatch(/created_at/);
     expect(reason({ ...good, created_at: 'yesterday' })).toMatch(/created_at/);
+    // The API's own 26-character form is checked as strictly as any other.
+    for (const bad of ['2023-02-30 10:00:00.000000', '2023-05-31 24:00:00.000000', '2023-13-01 10:00:00.000000']) {
+      expect(reason({ ...good, created_at: bad }), bad).toMatch(/created_at/);
+    }
+    expect(reason({ ...good, created_at: '2023-05-31 09:6:11.3136460' })).toMatch(/created_at/);
+    expect(reason({ ...good, created_at: '2024-02-29 23:59:59.999999' })).toBe('ok');
+    const t = validateRecord({ ...good, created_at: '2023-05-31T09:16:11.313646' });
+    expect(t.ok && t.attempt.createdAt).toBe('2023-05-31 09:16:11.313646');
     expect(reason({ ...good, passback_params: "{'a': " })).toMatch(/passback_params/);
     expect(reason({ ...good, passback_params: 42 })).toMatch(/passback_params/);
     expect(reason([1, 2])).toMatch(/not a JSON object/);

@@ -179,17 +179,22 @@ export async function resumableUpload(
     };
     try {
       for (;;) {
-        // Stream the chunk unless it may be the last one: that one is gathered to check the source's size.
-        const streamed = total !== undefined && total - offset > chunkSize;
-        let n = chunkSize;
+        // Stream every chunk but the last, which is gathered to check that the source ends where it
+        // should. When the size is known, the last one is kept under 256 KiB: the chunk before it
+        // stops at the last multiple of 256 KiB, so memory stays flat whatever DRIVE_CHUNK_SIZE is.
+        const left = total === undefined ? undefined : total - offset;
+        const streamedBytes =
+          left === undefined ? 0 : left > chunkSize ? chunkSize : Math.floor((left - 1) / UNIT) * UNIT;
+        let n = streamedBytes;
         let final = false;
         let body: AsyncIterable<Buffer>;
-        if (streamed) body = cursor.take(chunkSize);
+        if (streamedBytes > 0) body = cursor.take(streamedBytes);
         else {
-          const pieces = await cursor.gather(chunkSize + 1);
+          const gatherSize = left === undefined ? chunkSize : UNIT;
+          const pieces = await cursor.gather(gatherSize + 1);
           const have = pieces.reduce((sum, b) => sum + b.length, 0);
-          final = cursor.ended && have <= chunkSize;
-          n = final ? have : chunkSize;
+          final = cursor.ended && have <= gatherSize;
+          n = final ? have : gatherSize;
           if (total !== undefined && (offset + have > total || (final && offset + n !== total))) {
             throw cloudFailure(
               FailureType.ChecksumMismatch,
