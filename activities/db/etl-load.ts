@@ -1,6 +1,11 @@
-// Loads one window of IT Resume items into PostgreSQL in ONE transaction: the stream is COPYed
-// (pg-copy-streams) into a temporary staging table as it arrives, then merged with
-// INSERT ... ON CONFLICT DO NOTHING on the natural key, so re-running any window inserts nothing twice.
+// Loads one window of IT Resume items into PostgreSQL in ONE transaction, never inserting a row twice:
+//   - the usual case, a window that overlaps rows already loaded (the lookback, a re-run): the stream is
+//     COPYed (pg-copy-streams) into a temporary staging table as it arrives, then merged on the natural
+//     key (INSERT of the missing rows; ON CONFLICT DO NOTHING when the batch repeats itself);
+//   - a window with no rows yet (the first load of a day, a backfill): the valid rows are COPYed straight
+//     into etl_attempts, as fast as `\copy` — its primary key still refuses any duplicate, and if one
+//     comes (the API repeating a record, a concurrent load), the COPY is rolled back to a savepoint and
+//     the window is loaded again the staged way.
 // The window's counts are committed with the rows (etl_runs.loaded_at): a retry after the commit
 // returns those counts instead of loading again.
 import { Readable } from 'node:stream';
@@ -46,15 +51,31 @@ interface Tally {
   downloadMs: number;
 }
 
+/** A direct load keeps rejected items in memory until its COPY ends; past this many it goes staged. */
+const MAX_HELD_REJECTS = 10_000;
+
+class TooManyRejects extends Error {}
+
+const rejectLine = (raw: string, reason: string) =>
+  `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(raw)}\t${esc(reason)}\n`;
+
 /**
  * Turns items into COPY lines, batched into strings of ~32 KiB: large enough for few writes, small enough
  * that a batch dies young (larger batches outlive a scavenge and bloat V8's old generation).
+ * Staged (`heldRejects` undefined): every item is a line of etl_stage, rejected ones with raw + reason.
+ * Direct: valid items are lines of etl_attempts (with `runId`), rejected lines are held for later.
  */
-async function* copyLines(batches: AsyncIterable<StreamItem[]>, tally: Tally, started: number): AsyncGenerator<string> {
+async function* copyLines(
+  batches: AsyncIterable<StreamItem[]>,
+  tally: Tally,
+  started: number,
+  direct?: { runId: number; heldRejects: string[] },
+): AsyncGenerator<string> {
+  const tail = direct ? `\t${direct.runId}\n` : '\t\\N\t\\N\n';
   let batch = '';
   for await (const items of batches) {
     for (const item of items) {
-      let line: string;
+      let reject: string;
       if (item.kind === 'item') {
         const v = validateRecord(item.value);
         if (v.ok) {
@@ -62,20 +83,20 @@ async function* copyLines(batches: AsyncIterable<StreamItem[]>, tally: Tally, st
           tally.valid++;
           if (tally.first === undefined || a.createdAt < tally.first) tally.first = a.createdAt;
           if (tally.last === undefined || a.createdAt > tally.last) tally.last = a.createdAt;
-          line = `${a.createdAt}\t${a.ltiUserId}\t${a.attemptType}\t${a.isCorrect === null ? '\\N' : a.isCorrect}\t${esc(
+          batch += `${a.createdAt}\t${a.ltiUserId}\t${a.attemptType}\t${a.isCorrect === null ? '\\N' : a.isCorrect}\t${esc(
             a.oauthConsumerKey,
           )}\t${esc(a.lisResultSourcedid)}\t${esc(a.lisOutcomeServiceUrl)}\t${esc(
             a.extraParams ? JSON.stringify(a.extraParams) : null,
-          )}\t\\N\t\\N\n`;
-        } else {
-          tally.rejected++;
-          line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw ?? JSON.stringify(item.value))}\t${esc(v.reason)}\n`;
+          )}${tail}`;
+          continue;
         }
+        reject = rejectLine(item.raw ?? JSON.stringify(item.value), v.reason);
       } else if (item.kind === 'bad-item') {
-        tally.rejected++;
-        line = `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(item.raw)}\t${esc(`not valid JSON: ${item.error}`)}\n`;
+        reject = rejectLine(item.raw, `not valid JSON: ${item.error}`);
       } else continue;
-      batch += line;
+      tally.rejected++;
+      if (!direct) batch += reject;
+      else if (direct.heldRejects.push(reject) > MAX_HELD_REJECTS) throw new TooManyRejects();
     }
     if (batch.length >= BATCH_CHARS) {
       yield batch;
@@ -124,7 +145,29 @@ async function merge(client: PoolClient, runId: number, tally: Tally): Promise<n
   return safe.rowCount ?? 0;
 }
 
-export async function loadWindow(pool: Pool, runId: number, items: AsyncIterable<StreamItem[]>): Promise<LoadCounts> {
+/** True when etl_attempts holds no row in the run's window: it can be loaded by a plain COPY. */
+async function windowIsEmpty(client: PoolClient, runId: number): Promise<boolean> {
+  const { rows } = await client.query<{ empty: boolean }>(
+    `select not exists (select 1 from etl_attempts a, etl_runs r
+                         where r.id = $1 and a.created_at >= r.window_start and a.created_at < r.window_end) as empty`,
+    [runId],
+  );
+  return rows[0]?.empty === true;
+}
+
+async function copyText(client: PoolClient, sql: string, lines: string[]): Promise<void> {
+  await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(sql)));
+}
+
+/**
+ * Loads a window; `openItems` opens the API's stream (a second time when a direct load has to fall back
+ * to the staged one).
+ */
+export async function loadWindow(
+  pool: Pool,
+  runId: number,
+  openItems: () => AsyncIterable<StreamItem[]>,
+): Promise<LoadCounts> {
   const client = await pool.connect();
   let broken = false;
   try {
@@ -167,12 +210,34 @@ export async function loadWindow(pool: Pool, runId: number, items: AsyncIterable
          extra_params jsonb, raw text, reason text
        ) on commit drop`,
     );
-    const tally: Tally = { valid: 0, rejected: 0, downloadMs: 0 };
-    await pipeline(
-      Readable.from(copyLines(items, tally, started), { highWaterMark: 4 }),
-      client.query(copyFrom(`copy etl_stage (${STAGE_COLUMNS}) from stdin`)),
-    );
-    const inserted = await merge(client, runId, tally);
+    let tally: Tally | undefined;
+    let inserted = 0;
+    if (await windowIsEmpty(client, runId)) {
+      tally = { valid: 0, rejected: 0, downloadMs: 0 };
+      const heldRejects: string[] = [];
+      await client.query('savepoint etl_direct');
+      try {
+        await pipeline(
+          Readable.from(copyLines(openItems(), tally, started, { runId, heldRejects }), { highWaterMark: 4 }),
+          client.query(copyFrom(`copy etl_attempts (${ATTEMPT_COLUMNS}, run_id) from stdin`)),
+        );
+        if (heldRejects.length) await copyText(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, heldRejects);
+        await client.query('release savepoint etl_direct');
+        inserted = tally.valid;
+      } catch (err) {
+        if (!(err instanceof TooManyRejects) && (err as { code?: string }).code !== '23505') throw err;
+        await client.query('rollback to savepoint etl_direct');
+        tally = undefined;
+      }
+    }
+    if (!tally) {
+      tally = { valid: 0, rejected: 0, downloadMs: 0 };
+      await pipeline(
+        Readable.from(copyLines(openItems(), tally, started), { highWaterMark: 4 }),
+        client.query(copyFrom(`copy etl_stage (${STAGE_COLUMNS}) from stdin`)),
+      );
+      inserted = await merge(client, runId, tally);
+    }
     if (tally.rejected) {
       await client.query(
         `insert into etl_rejected (raw_hash, raw, reason, run_id)

@@ -89,15 +89,16 @@ export function createEtlActivities(deps: ActivityDeps) {
               log.info(
                 `download started: ${deps.config.ITRESUME_API_URL} ${input.window.start} .. ${input.window.end}`,
               );
-              const items = fetchStatistics(
-                {
-                  baseUrl: deps.config.ITRESUME_API_URL,
-                  client: cfg.ITRESUME_CLIENT,
-                  clientKey: cfg.ITRESUME_CLIENT_KEY,
-                },
-                { start: new Date(input.window.start), end: new Date(input.window.end) },
-                ctx.cancellationSignal,
-              );
+              const items = () =>
+                fetchStatistics(
+                  {
+                    baseUrl: deps.config.ITRESUME_API_URL,
+                    client: cfg.ITRESUME_CLIENT,
+                    clientKey: cfg.ITRESUME_CLIENT_KEY,
+                  },
+                  { start: new Date(input.window.start), end: new Date(input.window.end) },
+                  ctx.cancellationSignal,
+                );
               const counts = await loadWindow(pool, input.runId, items);
               log.info(`download finished in ${(counts.downloadMs / 1000).toFixed(2)}s: ${counts.fetched} records`);
               log.info(
