@@ -6,7 +6,9 @@
 // overlap); only the last chunk, or every chunk when the size is unknown, is gathered first, to learn
 // whether the source has more bytes than it should. A failed chunk is resumed the same way as a crash:
 // ask the session, reopen the source at the confirmed offset.
-import type { Readable } from 'node:stream';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
 import type { UploadCheckpoint, UploadRequest } from '../destination';
 import {
   cloudFailure,
@@ -66,7 +68,9 @@ export async function resumableUpload(
       headers.set('authorization', `Bearer ${await deps.token(attempt > 0)}`);
       let res: Response;
       try {
-        res = await doFetch(url, {
+        // A streamed chunk goes through node:http: a plain stream with backpressure, not a web stream
+        // converting every piece (measured: fetch made the Drive path ~25% slower than the Yandex one).
+        res = await (replayable || deps.fetch ? doFetch : streamingPut)(url, {
           ...init,
           headers,
           signal: withTimeout(req.signal, UPLOAD_TIMEOUT_MS),
@@ -235,6 +239,44 @@ export async function resumableUpload(
       cursor.close();
     }
   }
+}
+
+const toHeaders = (h: IncomingHttpHeaders) => {
+  const out = new Headers();
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined) for (const one of Array.isArray(v) ? v : [v]) out.append(k, one);
+  }
+  return out;
+};
+
+/** fetch's contract for one PUT of a streamed body, over node:http(s). */
+function streamingPut(url: string, init: RequestInit): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
+      target,
+      { method: init.method, headers, signal: init.signal ?? undefined },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve(
+            new Response(parts.length ? Buffer.concat(parts) : null, {
+              status: res.statusCode ?? 0,
+              headers: toHeaders(res.headers),
+            }),
+          ),
+        );
+      },
+    );
+    req.on('error', reject);
+    const body = Readable.from(init.body as unknown as AsyncIterable<Buffer>, { objectMode: false });
+    body.on('error', (err) => req.destroy(err));
+    body.pipe(req);
+  });
 }
 
 /** Reads a source stream in exact slices, without copying: a piece that straddles two chunks is split. */
