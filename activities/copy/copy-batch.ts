@@ -51,7 +51,6 @@ export async function copyBatch(input: CopyBatchInput, env: CopyBatchEnv): Promi
   const settled = new Set([...state.results.map((r) => r.seq), ...state.retry.map((r) => r.seq)]);
   const resumed = state.inflight;
   state.inflight = {};
-  const unrecorded: CopyBatchResult['results'] = [...state.results];
 
   const beat = () => ctx.heartbeat(state);
   beat();
@@ -85,16 +84,14 @@ export async function copyBatch(input: CopyBatchInput, env: CopyBatchEnv): Promi
       } finally {
         delete state.inflight[seq];
       }
-      if (result) {
-        state.results.push({ seq, result });
-        unrecorded.push({ seq, result });
-      }
+      if (result) state.results.push({ seq, result });
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.min(Math.max(1, input.width), todo.length) }, lane));
-    // Recorded even when cancelled: the report keeps what was copied before the stop.
-    await env.recordMany(unrecorded.splice(0));
+    // Recorded even when cancelled: the report keeps what was copied before the stop. An earlier
+    // attempt's results are written again (an upsert): they may not have reached PostgreSQL.
+    await env.recordMany(state.results);
     if (signal.aborted) {
       throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('copy cancelled');
     }

@@ -155,8 +155,9 @@ async function windowIsEmpty(client: PoolClient, runId: number): Promise<boolean
   return rows[0]?.empty === true;
 }
 
-async function copyText(client: PoolClient, sql: string, lines: string[]): Promise<void> {
-  await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(sql)));
+/** Streams COPY text into PostgreSQL; at most 4 batches wait in memory. */
+async function copyIn(client: PoolClient, sql: string, text: Iterable<string> | AsyncIterable<string>): Promise<void> {
+  await pipeline(Readable.from(text, { highWaterMark: 4 }), client.query(copyFrom(sql)));
 }
 
 /**
@@ -217,11 +218,13 @@ export async function loadWindow(
       const heldRejects: string[] = [];
       await client.query('savepoint etl_direct');
       try {
-        await pipeline(
-          Readable.from(copyLines(openItems(), tally, started, { runId, heldRejects }), { highWaterMark: 4 }),
-          client.query(copyFrom(`copy etl_attempts (${ATTEMPT_COLUMNS}, run_id) from stdin`)),
+        await copyIn(
+          client,
+          `copy etl_attempts (${ATTEMPT_COLUMNS}, run_id) from stdin`,
+          copyLines(openItems(), tally, started, { runId, heldRejects }),
         );
-        if (heldRejects.length) await copyText(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, heldRejects);
+        if (heldRejects.length)
+          await copyIn(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, [heldRejects.join('')]);
         await client.query('release savepoint etl_direct');
         inserted = tally.valid;
       } catch (err) {
@@ -232,10 +235,7 @@ export async function loadWindow(
     }
     if (!tally) {
       tally = { valid: 0, rejected: 0, downloadMs: 0 };
-      await pipeline(
-        Readable.from(copyLines(openItems(), tally, started), { highWaterMark: 4 }),
-        client.query(copyFrom(`copy etl_stage (${STAGE_COLUMNS}) from stdin`)),
-      );
+      await copyIn(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, copyLines(openItems(), tally, started));
       inserted = await merge(client, runId, tally);
     }
     if (tally.rejected) {

@@ -126,7 +126,7 @@ class Scanner {
     let start = from;
     while (start < buf.length && (isSpace(buf[start]!) || buf[start] === COMMA)) start++;
     if (buf[start] !== OPEN_BRACE) return from;
-    let end = buf.lastIndexOf(CLOSE_BRACE);
+    const end = buf.lastIndexOf(CLOSE_BRACE);
     let next = end + 1;
     while (next < buf.length && isSpace(buf[next]!)) next++;
     if (end <= start || next >= buf.length || (buf[next] !== COMMA && buf[next] !== CLOSE_BRACKET)) return from;
@@ -138,8 +138,7 @@ class Scanner {
       return from;
     }
     for (const value of values as unknown[]) out.push({ kind: 'item', value });
-    end = next;
-    return end;
+    return next;
   }
 
   /** The careful path from `from`; with `oneItem`, it stops after the item in progress ends. */
