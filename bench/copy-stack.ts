@@ -1,6 +1,7 @@
 // What both copy benchmarks start and stop: embedded PostgreSQL, a Temporal dev server (the CLI from
-// lib/temporal-cli.ts), the cloud and source fakes, and a separate worker process whose peak RSS we read.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// lib/temporal-cli.ts), the cloud and source fakes, and the worker processes (harness.ts): the one that
+// runs the activities is measured alone.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
 import { startSourceServer } from '../test/fakes/source-server';
 import { startYandexDiskFake } from '../test/fakes/yandex-disk';
 import { startYandexOAuthFake } from '../test/fakes/yandex-oauth';
-import { buildBenchWorkflowBundle, forkBenchWorker, startBackbone } from './harness';
+import { buildBenchWorkflowBundle, forkBenchWorkers, startBackbone } from './harness';
 
 /** Current RSS of a process (VmRSS), in MB. */
 export const rssMb = (pid: number) =>
@@ -21,6 +22,9 @@ export const rssMb = (pid: number) =>
 /** Peak RSS of a process (VmHWM), in MB. */
 export const peakRssMb = (pid: number) =>
   Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+
+/** Resets a process's VmHWM to its current RSS, so that the next peak read is the run's, not start-up's. */
+export const resetPeakRss = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
 export async function startBenchStack(opts: { name: string; latencyMs?: number; env?: Record<string, string> }) {
   const say = (msg: string) => console.log(`[${opts.name}] ${msg}`);
@@ -70,7 +74,7 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       WORKER_MAX_CONCURRENT_ACTIVITIES: '64',
       ...opts.env,
     };
-    const worker = await forkBenchWorker({
+    const { worker, workflowWorker } = await forkBenchWorkers({
       activities: 'copy',
       env: { ...process.env, ...env, BENCH_WORKFLOW_BUNDLE: bundlePath },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -82,8 +86,10 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       connection,
       dataConverter: ferryDataConverter([Buffer.from(encryptionKey, 'base64')]),
     });
-    say('stack ready (PostgreSQL, Temporal dev server, fakes, worker)');
-    return { say, pool, client, worker, drive, yandex, source, googleOAuth, yandexOAuth, env, stop };
+    say(
+      `stack ready (PostgreSQL, Temporal dev server, fakes, ${workflowWorker ? 'workflow and activity workers' : 'worker'})`,
+    );
+    return { say, pool, client, worker, workflowWorker, drive, yandex, source, googleOAuth, yandexOAuth, env, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -21,7 +21,7 @@ import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
 import { startGoogleSheetsFake } from '../test/fakes/google-sheets';
 import { startItResumeFake } from '../test/fakes/itresume';
 import { startSmtpSink } from '../test/fakes/smtp-sink';
-import { buildBenchWorkflowBundle, forkBenchWorker, startBackbone } from './harness';
+import { buildBenchWorkflowBundle, forkBenchWorkers, startBackbone } from './harness';
 
 const RECORDS = Number(process.env.BENCH_ETL_RECORDS ?? 1_000_000);
 const INSERT_SAMPLE = Math.min(RECORDS, Number(process.env.BENCH_ETL_INSERT_SAMPLE ?? 20_000));
@@ -101,7 +101,7 @@ async function main() {
     for await (const chunk of warm.body!) replyBytes += (chunk as Uint8Array).length;
     say(`API reply ${mb(replyBytes)} MB, CSV ${mb(statSync(csvPath).size)} MB`);
 
-    // Ferry: the etlRun workflow on a separate worker process.
+    // Ferry: the etlRun workflow on separate worker processes (harness.ts: the activity worker is measured).
     const bundlePath = await buildBenchWorkflowBundle(work, 'workflows/etl-run.ts');
     const taskQueue = `bench-etl-${randomUUID().slice(0, 8)}`;
     const workerEnv = {
@@ -124,7 +124,7 @@ async function main() {
       LOG_DIR: join(work, 'logs'),
       BENCH_WORKFLOW_BUNDLE: bundlePath,
     };
-    const worker = await forkBenchWorker({ activities: 'etl', env: workerEnv, stops });
+    const { worker, workflowWorker } = await forkBenchWorkers({ activities: 'etl', env: workerEnv, stops });
     const idleRss = currentRss(worker.pid!);
     writeFileSync(`/proc/${worker.pid}/clear_refs`, '5'); // resets VmHWM: the peak below is the run's
 
@@ -200,6 +200,7 @@ async function main() {
       insertSpeedup: Math.round((recordsPerSec / insertRate) * 10) / 10,
       peakRssMb: mb(ferryPeak),
       idleRssMb: mb(idleRss),
+      workerRoles: workflowWorker ? 'split' : 'all',
       ferrySeconds: ferryMs / 1000,
       copySeconds: copyMs / 1000,
       insertSampleRecords: INSERT_SAMPLE,

@@ -38,9 +38,10 @@ export async function startBackbone(
  * The worker's Node flags as the image runs it (Dockerfile `NODE_OPTIONS`; test/deploy checks they agree):
  * semi-spaces of 8 MB instead of V8's 16 keep the idle heap ~20 MB smaller at no cost in throughput;
  * 2 MB was measured too, and promotes the ETL's in-flight batches to the old generation (peak RSS 330 MB
- * instead of 220, 20% slower). BENCH_WORKER_NODE_FLAGS replaces them for experiments.
+ * instead of 220, 20% slower). `--expose-gc` lets copies free socket buffers as they go
+ * (activities/copy/buffer-release.ts). BENCH_WORKER_NODE_FLAGS replaces them for experiments.
  */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=8'];
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
 
 /** Compiles bench/worker.ts as `npm run build` compiles the real worker (dist/, next to its node_modules). */
 export async function buildBenchWorker(): Promise<string> {
@@ -56,8 +57,27 @@ export async function buildBenchWorkflowBundle(work: string, workflowsPath?: str
   return out;
 }
 
+/**
+ * The workers as Kubernetes runs them (k8s/base): one process for the workflows (WORKER_ROLE=workflows)
+ * and one for the activities, so the process that moves the bytes is measured alone (`worker`).
+ * BENCH_WORKER_ROLES=all runs both in one process, as docker-compose's single worker does.
+ */
+export async function forkBenchWorkers(options: {
+  activities: 'copy' | 'etl';
+  env: NodeJS.ProcessEnv;
+  stdio?: StdioOptions;
+  stops: Stops;
+}): Promise<{ worker: ChildProcess; workflowWorker?: ChildProcess }> {
+  if (process.env.BENCH_WORKER_ROLES === 'all') {
+    return { worker: await forkBenchWorker({ ...options, env: { ...options.env, WORKER_ROLE: 'all' } }) };
+  }
+  const workflowWorker = await forkBenchWorker({ ...options, env: { ...options.env, WORKER_ROLE: 'workflows' } });
+  const worker = await forkBenchWorker({ ...options, env: { ...options.env, WORKER_ROLE: 'activities' } });
+  return { worker, workflowWorker };
+}
+
 /** Forks the compiled bench worker with one job's activities and waits until it polls. */
-export async function forkBenchWorker(options: {
+async function forkBenchWorker(options: {
   activities: 'copy' | 'etl';
   env: NodeJS.ProcessEnv;
   stdio?: StdioOptions;

@@ -1,13 +1,14 @@
 // bench:large — one 1 GiB file through Ferry's copy workflow into the Drive fake (resumable protocol,
 // 8 MiB chunks) and the Yandex fake (upload href + streamed PUT), against a plain streaming pipe from
-// the same source to the same fake in the same run; and the worker process's peak RSS.
+// the same source to the same fake in the same run; and the peak RSS of the worker process that moves the
+// bytes (the activity worker; the workflow worker's peak is reported beside it).
 // Self-contained; the last line is one JSON object: driveRatio, yandexRatio (Ferry ÷ pipe), peakRssMb.
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { PlanStore } from '../activities/copy/plan-store';
 import type { DestinationSpec } from '../lib/copy-plan';
 import { copyToCloud } from '../workflows';
-import { peakRssMb, rssMb, startBenchStack } from './copy-stack';
+import { peakRssMb, resetPeakRss, rssMb, startBenchStack } from './copy-stack';
 
 const SIZE = Number(process.env.BENCH_LARGE_BYTES ?? 1024 ** 3);
 const mbps = (bytes: number, ms: number) => Math.round((bytes / 1024 / 1024 / (ms / 1000)) * 10) / 10;
@@ -16,8 +17,11 @@ async function main() {
   const stack = await startBenchStack({ name: 'bench:large' });
   const { say, source, drive, yandex, googleOAuth, yandexOAuth, client, pool } = stack;
   try {
-    const idleRss = rssMb(stack.worker.pid!);
-    say(`worker RSS when idle: ${idleRss} MB`);
+    const { worker, workflowWorker } = stack;
+    const idleRss = rssMb(worker.pid!);
+    const startPeak = peakRssMb(worker.pid!);
+    say(`worker RSS when idle: ${idleRss} MB (peak while starting: ${startPeak} MB)`);
+    resetPeakRss(worker.pid!); // the peak read below is the transfers'
     const file = source.addGenerated('/large.bin', SIZE, 7);
     say(`${(SIZE / 1024 ** 2).toFixed(0)} MiB, md5 ${file.md5}`);
     const sourceUrl = source.urlOf('/large.bin');
@@ -98,8 +102,11 @@ async function main() {
     say(`pipe  -> Yandex: ${mbps(SIZE, yandexPipeMs)} MB/s`);
     const yandexFerryMs = await ferry(yandexSpec);
     say(`Ferry -> Yandex: ${mbps(SIZE, yandexFerryMs)} MB/s (streamed PUT, operation polled, verified)`);
-    const peak = peakRssMb(stack.worker.pid!);
-    say(`worker peak RSS ${peak} MB; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+    const peak = peakRssMb(worker.pid!);
+    const workflowPeak = workflowWorker && peakRssMb(workflowWorker.pid!);
+    say(
+      `worker peak RSS ${peak} MB${workflowWorker ? ` (workflow worker: ${workflowPeak} MB)` : ''}; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+    );
     console.log(
       JSON.stringify({
         bytes: SIZE,
@@ -111,6 +118,9 @@ async function main() {
         yandexRatio: Math.round((yandexPipeMs / yandexFerryMs) * 100) / 100,
         peakRssMb: peak,
         idleRssMb: idleRss,
+        startPeakRssMb: startPeak,
+        workerRoles: workflowWorker ? 'split' : 'all',
+        workflowWorkerPeakRssMb: workflowPeak,
       }),
     );
   } finally {

@@ -1,7 +1,8 @@
 // The benchmarks' worker process: one job's activities (argv[2]: copy | etl; only that job's modules are
-// loaded) and the workflows from a bundle the benchmark built beforehand (so bundling does not count in
-// this process's peak RSS), configured from the environment as workers/main.ts is. The harness compiles
-// it like `npm run build` compiles the real worker and runs it with the image's Node flags. Stops on SIGTERM.
+// loaded) and/or the workflows from a bundle the benchmark built beforehand (so bundling does not count in
+// this process's peak RSS), as WORKER_ROLE says, configured from the environment as workers/main.ts is.
+// The harness compiles it like `npm run build` compiles the real worker and runs it with the image's Node
+// flags. Stops on SIGTERM.
 import { NativeConnection } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import { loadConfig } from '../lib/config';
@@ -16,10 +17,10 @@ const factories: Record<string, () => Promise<(deps: ActivityDeps) => object>> =
 };
 const job = process.argv[2] ?? '';
 if (!factories[job]) throw new Error(`bench/worker.ts: unknown activities "${job}" (copy | etl)`);
+const config = loadConfig();
 const createActivities = await factories[job]();
 
-const config = loadConfig();
-const logger = createLogger({ level: 'warn', name: `bench-${job}-worker` });
+const logger = createLogger({ level: 'warn', name: `bench-${job}-${config.WORKER_ROLE}-worker` });
 installRuntime(logger);
 const pool = createPool(config.DATABASE_URL!);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -36,7 +37,7 @@ if (process.env.BENCH_ETL_MEMORY_TRACE) {
   setInterval(() => {
     const m = process.memoryUsage();
     console.error(
-      `[${job}-worker] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} MB`,
+      `[${job}-${config.WORKER_ROLE}-worker] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} MB`,
     );
   }, 1000).unref();
 }

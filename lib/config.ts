@@ -43,6 +43,9 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CA: optionalString,
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_UI_URL: url('http://localhost:8233'),
+  // all: one process runs both; `workflows` / `activities` split them into two deployments that scale
+  // apart (the byte-moving activities off the process that holds the workflow sandbox and its cache).
+  WORKER_ROLE: z.enum(['all', 'workflows', 'activities']).default('all'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(32, 1),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(16, 1),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0),

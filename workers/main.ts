@@ -1,4 +1,5 @@
-// The worker process: one entry point for every workflow and activity of the task queue.
+// The worker process: one entry point for the task queue's workflows and activities, or one of the two
+// (WORKER_ROLE). Only a process that runs activities needs PostgreSQL.
 import type { Worker } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
@@ -22,15 +23,19 @@ async function main() {
     sdkMetricsPort,
     logger,
   });
-  if (config.DATABASE_URL) await migrate(config.DATABASE_URL, (msg) => logger.debug(msg));
-  const pool = config.DATABASE_URL ? createPool(config.DATABASE_URL) : undefined;
+  const databaseUrl = config.WORKER_ROLE === 'workflows' ? undefined : config.DATABASE_URL;
+  if (databaseUrl) await migrate(databaseUrl, (msg) => logger.debug(msg));
+  const pool = databaseUrl ? createPool(databaseUrl) : undefined;
   const connection = await createWorkerConnection(config);
   worker = await createFerryWorker({
     config,
     connection,
     activities: createActivities({ config, logger, pool }),
   });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'Ferry worker started');
+  logger.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, role: config.WORKER_ROLE },
+    'Ferry worker started',
+  );
   await ensureEtlScheduleAtStart(config, logger);
   // Runtime handles SIGINT/SIGTERM: the worker stops polling, drains, and run() resolves.
   await worker.run();

@@ -1,5 +1,5 @@
-// Builds the Ferry worker: all workflows and activities of one task queue, the shared encrypted data
-// converter, and concurrency limits from the environment.
+// Builds the Ferry worker: the workflows and/or activities of one task queue (WORKER_ROLE), the shared
+// encrypted data converter, and concurrency limits from the environment.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
@@ -25,12 +25,16 @@ export async function createFerryWorker(options: {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<Worker> {
   const { config } = options;
+  const role = config.WORKER_ROLE;
   return Worker.create({
     connection: options.connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-    ...workflowsOption(options.workflowBundle),
+    // A worker given no workflows polls only activity tasks. A workflows worker keeps the activities for
+    // the workflows' local activities (they run where the workflow runs) but polls no activity tasks.
+    ...(role !== 'activities' && workflowsOption(options.workflowBundle)),
     activities: options.activities,
+    enableNonLocalActivities: role !== 'workflows',
     dataConverter: ferryDataConverter(config.encryptionKeys),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

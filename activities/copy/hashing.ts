@@ -6,6 +6,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../lib/failures';
+import { bufferRelease } from './buffer-release';
 import type { OpenedSource, SourceReader } from './source';
 
 export interface Digest {
@@ -71,6 +72,7 @@ export class HashingSource {
       for await (const chunk of prefix.stream) {
         state.update(chunk as Buffer);
         this.prefixBytesRead += (chunk as Buffer).length;
+        bufferRelease.streamed((chunk as Buffer).length);
       }
       if (state.bytes !== offset) {
         throw ApplicationFailure.create({
@@ -90,6 +92,7 @@ export class HashingSource {
         position = end;
         this.bytesStreamed += chunk.length;
         this.onBytes?.(chunk.length);
+        bufferRelease.streamed(chunk.length);
         done(null, chunk);
       },
     });

@@ -73,7 +73,7 @@ describe('Dockerfile', () => {
       .filter((i) => i.op === 'ENV')
       .map((i) => i.args)
       .join(' ');
-    expect(env).toContain(`NODE_OPTIONS=${WORKER_NODE_FLAGS.join(' ')}`);
+    expect(env).toContain(`NODE_OPTIONS="${WORKER_NODE_FLAGS.join(' ')}"`);
   });
 
   it('bakes in no secrets', () => {

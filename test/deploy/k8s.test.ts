@@ -34,14 +34,17 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
       expect.arrayContaining([
         'Deployment/ferry-api',
         'Deployment/ferry-worker',
+        'Deployment/ferry-workflow-worker',
         'Service/ferry-api',
         'Ingress/ferry-api',
         'HorizontalPodAutoscaler/ferry-worker',
         'PodDisruptionBudget/ferry-api',
         'PodDisruptionBudget/ferry-worker',
+        'PodDisruptionBudget/ferry-workflow-worker',
         'NetworkPolicy/ferry-default-deny',
         'NetworkPolicy/ferry-api',
         'NetworkPolicy/ferry-worker',
+        'NetworkPolicy/ferry-workflow-worker',
         'ServiceAccount/ferry',
       ]),
     );
@@ -54,40 +57,45 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     }
   });
 
-  it.each(['ferry-api', 'ferry-worker'])('%s: probes, resources, non-root read-only pod, config', (name) => {
-    const dep = find(manifests, 'Deployment', name);
-    const pod = dep.spec.template.spec;
-    const [c] = pod.containers;
-    const port = name === 'ferry-api' ? 'http' : 'health';
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port });
-    expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port });
-    for (const k of ['cpu', 'memory']) {
-      expect(c.resources.requests[k], k).toBeTruthy();
-      expect(c.resources.limits[k], k).toBeTruthy();
-    }
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-    expect(c.securityContext).toMatchObject({
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-    });
-    expect(pod.automountServiceAccountToken).toBe(false);
-    // With a read-only root, every writable path Ferry uses must be a mounted emptyDir.
-    const config = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('ferry-config-')) as Any;
-    const writable = ['/tmp', config.data.LOG_DIR, config.data.FERRY_DATA_DIR];
-    for (const path of writable) {
-      const mount = c.volumeMounts.find((v: Any) => v.mountPath === path);
-      expect(mount, `mount for ${path}`).toBeDefined();
-      expect(pod.volumes.find((v: Any) => v.name === mount.name).emptyDir).toBeDefined();
-    }
-    expect(c.envFrom).toEqual([
-      { configMapRef: { name: config.metadata.name } },
-      { secretRef: { name: 'ferry-secrets' } },
-    ]);
-    expect(c.image).toMatch(/^ghcr\.io\/example\/ferry:/);
-  });
+  it.each(['ferry-api', 'ferry-worker', 'ferry-workflow-worker'])(
+    '%s: probes, resources, non-root read-only pod, config',
+    (name) => {
+      const dep = find(manifests, 'Deployment', name);
+      const pod = dep.spec.template.spec;
+      const [c] = pod.containers;
+      const port = name === 'ferry-api' ? 'http' : 'health';
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port });
+      expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port });
+      expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port });
+      for (const k of ['cpu', 'memory']) {
+        expect(c.resources.requests[k], k).toBeTruthy();
+        expect(c.resources.limits[k], k).toBeTruthy();
+      }
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(c.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      // With a read-only root, every writable path Ferry uses must be a mounted emptyDir.
+      const config = manifests.find(
+        (m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('ferry-config-'),
+      ) as Any;
+      const writable = ['/tmp', config.data.LOG_DIR, config.data.FERRY_DATA_DIR];
+      for (const path of writable) {
+        const mount = c.volumeMounts.find((v: Any) => v.mountPath === path);
+        expect(mount, `mount for ${path}`).toBeDefined();
+        expect(pod.volumes.find((v: Any) => v.name === mount.name).emptyDir).toBeDefined();
+      }
+      expect(c.envFrom).toEqual([
+        { configMapRef: { name: config.metadata.name } },
+        { secretRef: { name: 'ferry-secrets' } },
+      ]);
+      expect(c.image).toMatch(/^ghcr\.io\/example\/ferry:/);
+    },
+  );
 
   it('gives the worker more grace than its own shutdown grace, and lets the HPA own its replicas', () => {
     const worker = find(manifests, 'Deployment', 'ferry-worker');
@@ -107,7 +115,7 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
       Object.entries(selector).every(([k, v]) => labels[k] === v);
     expect(matches(find(manifests, 'Service', 'ferry-api').spec.selector, labelsOf('ferry-api'))).toBe(true);
-    for (const dep of ['ferry-api', 'ferry-worker']) {
+    for (const dep of ['ferry-api', 'ferry-worker', 'ferry-workflow-worker']) {
       expect(matches(find(manifests, 'PodDisruptionBudget', dep).spec.selector.matchLabels, labelsOf(dep))).toBe(true);
       const np = find(manifests, 'NetworkPolicy', dep);
       expect(matches(np.spec.podSelector.matchLabels, labelsOf(dep))).toBe(true);
@@ -124,6 +132,19 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const ingress = find(manifests, 'Ingress', 'ferry-api');
     expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'ferry-api', port: { name: 'http' } });
+  });
+
+  it('splits the workers by WORKER_ROLE: activities scale on the HPA, workflows reach only DNS and Temporal', () => {
+    const roleOf = (dep: string) =>
+      find(manifests, 'Deployment', dep).spec.template.spec.containers[0].env.find((e: Any) => e.name === 'WORKER_ROLE')
+        ?.value;
+    expect(roleOf('ferry-worker')).toBe('activities');
+    expect(roleOf('ferry-workflow-worker')).toBe('workflows');
+    expect(find(manifests, 'Deployment', 'ferry-workflow-worker').spec.replicas).toBeGreaterThanOrEqual(1);
+    const egressPorts = find(manifests, 'NetworkPolicy', 'ferry-workflow-worker')
+      .spec.egress.flatMap((rule: Any) => rule.ports.map((p: Any) => p.port))
+      .sort();
+    expect(egressPorts).toEqual([53, 53, 7233]);
   });
 
   it('registers every search attribute Ferry sets', () => {
