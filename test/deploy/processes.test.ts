@@ -73,6 +73,21 @@ describe('entry points', () => {
     expect(worker.output()).toContain('Ferry worker stopped');
   });
 
+  it('a workflows-role worker needs no database (its pod may not reach one) and still polls', async () => {
+    const port = await freePort();
+    const worker = start('dist/worker.mjs', {
+      WORKER_ROLE: 'workflows',
+      DATABASE_URL: `postgres://ferry:x@127.0.0.1:${await freePort()}/nowhere`,
+      WORKER_HEALTH_PORT: String(port),
+      WORKER_SDK_METRICS_PORT: '0',
+    });
+    const died = () => (worker.child.exitCode !== null ? `worker exited:\n${worker.output()}` : undefined);
+    await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.ok, 90_000, died);
+    expect(worker.output()).toContain('"role":"workflows"');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  });
+
   it('the API answers, then finishes and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const api = start('dist/api.mjs', { PORT: String(port) });
