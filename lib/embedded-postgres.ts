@@ -14,6 +14,19 @@ export interface EmbeddedDb {
 
 const isRoot = () => process.getuid?.() === 0;
 
+/**
+ * The package stops its servers through async-exit-hook, which ends the process with `process.exit(0)` on
+ * 'beforeExit', wiping a failure code set before (a vitest run with failed tests exited 0, so CI passed).
+ * The code set by then is put back as the process exits; an explicit exit with a code of its own is left.
+ */
+let codeBeforeExit = 0;
+process.prependListener('beforeExit', () => {
+  codeBeforeExit = Number(process.exitCode ?? 0);
+});
+process.on('exit', (code) => {
+  if (code === 0 && codeBeforeExit !== 0) process.exitCode = codeBeforeExit;
+});
+
 function ensureOwnedByPostgres(dir: string) {
   mkdirSync(dirname(dir), { recursive: true });
   if (!isRoot()) return;

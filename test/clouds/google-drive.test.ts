@@ -54,6 +54,17 @@ describe('Google Drive adapter', () => {
     expect(fake.findByName('Summer', fake.findByName('2024', fake.findByName(name)[0]!.id)[0]!.id)).toHaveLength(1);
   });
 
+  it('settles workers that create one folder at the same moment on a single folder (no split album)', async () => {
+    const name = root();
+    // Five workers (five adapters, each with its own folder cache) reach the same new album at once.
+    const refs = await Promise.all(Array.from({ length: 5 }, () => destination(name).ensureFolder('Album')));
+    expect(new Set(refs.map((r) => r.id)).size).toBe(1);
+    const roots = fake.findByName(name).filter((f) => !f.trashed);
+    expect(roots).toHaveLength(1);
+    const albums = fake.findByName('Album', roots[0]!.id).filter((f) => !f.trashed);
+    expect(albums.map((f) => f.id)).toEqual([refs[0]!.id]);
+  });
+
   it('uploads a small file by multipart, tagged with key, size and md5, and finds it again by its tag', async () => {
     const dest = destination(root());
     const folder = await dest.ensureFolder('');

@@ -17,6 +17,17 @@ import { resumableUpload, type DriveFileJson } from './resumable';
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
 const FILE_FIELDS = 'id,name,size,md5Checksum,appProperties,trashed';
 
+interface FolderJson {
+  id: string;
+  createdTime?: string;
+}
+
+/** Of same-name folders, the one every worker picks: the oldest, then the smallest id. */
+const oldest = (folders: FolderJson[]): FolderJson =>
+  [...folders].sort(
+    (a, b) => Date.parse(a.createdTime ?? '') - Date.parse(b.createdTime ?? '') || (a.id < b.id ? -1 : 1),
+  )[0]!;
+
 /** A literal inside a Drive `q` string: backslash and single quote escaped (api-notes). */
 export const qLiteral = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -79,15 +90,41 @@ export function createGoogleDriveDestination(
     sourceKey: f.appProperties?.ferryKey,
   });
 
-  /** Finds the folder `name` under `parentId`, or creates it. */
-  async function level(parentId: string, name: string): Promise<string> {
+  /** The folders `name` directly under `parentId` (Drive allows several of one name). */
+  async function foldersNamed(parentId: string, name: string): Promise<FolderJson[]> {
     const q = `name = ${qLiteral(name)} and ${qLiteral(parentId)} in parents and mimeType = '${FOLDER_MIME}' and trashed = false`;
-    const found = await list(q);
-    if (found[0]) return found[0].id;
+    const out: FolderJson[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await guarded('list folders', () =>
+        drive.files.list({ q, fields: 'nextPageToken,files(id,createdTime)', pageSize: 1000, pageToken }, call),
+      );
+      out.push(...((res.data.files ?? []) as FolderJson[]));
+      pageToken = res.data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  /**
+   * Finds the folder `name` under `parentId`, or creates it. Workers that create the same folder at the
+   * same moment (two pages of one album) would leave two same-name folders and split the album: after
+   * creating, each looks again and every worker settles on the oldest one; a creator whose folder lost
+   * deletes it (still empty: nothing is uploaded into a folder before this returns).
+   */
+  async function level(parentId: string, name: string): Promise<string> {
+    const found = await foldersNamed(parentId, name);
+    if (found.length) return oldest(found).id;
     const res = await guarded('create folder', () =>
-      drive.files.create({ requestBody: { name, mimeType: FOLDER_MIME, parents: [parentId] }, fields: 'id' }, call),
+      drive.files.create(
+        { requestBody: { name, mimeType: FOLDER_MIME, parents: [parentId] }, fields: 'id,createdTime' },
+        call,
+      ),
     );
-    return res.data.id!;
+    const created = res.data as FolderJson;
+    const now = await foldersNamed(parentId, name);
+    const winner = oldest(now.some((f) => f.id === created.id) ? now : [...now, created]);
+    if (winner.id !== created.id) await remove({ id: created.id, name, path: '', size: 0 });
+    return winner.id;
   }
 
   function ensureFolder(relDir: string): Promise<FolderRef> {
