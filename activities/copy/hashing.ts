@@ -83,6 +83,9 @@ export class HashingSource {
     }
     const { stream } = prepared ?? (await this.reader.open(offset));
     let position = offset;
+    // Set when the consumer destroys the stream itself (a failed chunk, an attempt starting over): the
+    // source then fails with "aborted", and that is not the source's failure.
+    let abandoned = false;
     const tap = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
         const end = position + chunk.length;
@@ -95,10 +98,16 @@ export class HashingSource {
         bufferRelease.streamed(chunk.length);
         done(null, chunk);
       },
+      destroy: (err, done) => {
+        if (!stream.errored) abandoned = true;
+        done(err);
+      },
     });
     // A source failing mid-body must fail the upload too: some HTTP clients pipe our stream without
     // forwarding its errors and would wait forever for the rest of the body.
-    return pipeline(stream, tap, (err) => err && this.onError?.(err));
+    return pipeline(stream, tap, (err) => {
+      if (err && !abandoned && generation === this.generation) this.onError?.(err);
+    });
   }
 
   /** Releases a stream opened by prepare() and never used (e.g. the file was already there). */

@@ -139,6 +139,22 @@ describe('Google Drive adapter', () => {
     expect(fake.findByName('dropped.bin', folder.id)).toHaveLength(1);
   });
 
+  it('retries a status query answered 503 after a failed chunk, within the same attempt', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(1024 * KiB);
+    // The 3rd PUT (a chunk) drops; the 4th (the status query that follows) answers 503.
+    const logged = fake.faults.log.length;
+    fake.faults.add({ method: 'PUT', path: '/upload/drive/v3/files', nth: 3, fault: { kind: 'drop', afterBytes: 1 } });
+    fake.faults.add({ method: 'PUT', path: '/upload/drive/v3/files', nth: 4, fault: { kind: 'status', status: 503 } });
+    const req = request(folder, 'status-503.bin', bytes, item(bytes));
+    const remote = await dest.upload(req);
+    expect(fake.faults.log.slice(logged).filter((r) => r.fault)).toHaveLength(2);
+    expect(remote.md5).toBe(md5(bytes));
+    expect(new Set(req.checkpoints.map((c) => c.sessionUri)).size).toBe(1);
+    expect(fake.findByName('status-503.bin', folder.id)).toHaveLength(1);
+  });
+
   it('starts over when the checkpointed session has expired', async () => {
     const dest = destination(root());
     const folder = await dest.ensureFolder('');

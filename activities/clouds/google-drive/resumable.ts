@@ -212,10 +212,19 @@ export async function resumableUpload(
           result = await put(session, body, offset, n, final);
         } catch (err) {
           if (cursor.error) throw cursor.error;
-          const transient = (err as { type?: string }).type === DESTINATION_UNAVAILABLE;
-          if (!transient || failures++ >= CHUNK_RETRIES) throw err;
-          await sleep(500 * 2 ** (failures - 1), req.signal);
-          const st = await status(session, total);
+          // Ask the session where it stands, with backoff; a status query that fails transiently is
+          // retried from the same budget (Google's advice for 5xx while resuming).
+          let failure: unknown = err;
+          let st: PutResult | undefined;
+          while (!st) {
+            const transient = (failure as { type?: string }).type === DESTINATION_UNAVAILABLE;
+            if (!transient || failures++ >= CHUNK_RETRIES) throw failure;
+            await sleep(500 * 2 ** (failures - 1), req.signal);
+            st = await status(session, total).catch((e: unknown) => {
+              failure = e;
+              return undefined;
+            });
+          }
           if (st.done) return st.file;
           await reopen(st.offset);
           continue;
