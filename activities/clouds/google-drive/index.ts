@@ -68,14 +68,14 @@ export function createGoogleDriveDestination(
     }
   }
 
-  async function list(q: string): Promise<DriveFileJson[]> {
-    const out: DriveFileJson[] = [];
+  async function list<T = DriveFileJson>(q: string, fields = FILE_FIELDS): Promise<T[]> {
+    const out: T[] = [];
     let pageToken: string | undefined;
     do {
       const res = await guarded('list files', () =>
-        drive.files.list({ q, fields: `nextPageToken,files(${FILE_FIELDS})`, pageSize: 1000, pageToken }, call),
+        drive.files.list({ q, fields: `nextPageToken,files(${fields})`, pageSize: 1000, pageToken }, call),
       );
-      out.push(...((res.data.files ?? []) as DriveFileJson[]));
+      out.push(...((res.data.files ?? []) as T[]));
       pageToken = res.data.nextPageToken ?? undefined;
     } while (pageToken);
     return out;
@@ -91,19 +91,11 @@ export function createGoogleDriveDestination(
   });
 
   /** The folders `name` directly under `parentId` (Drive allows several of one name). */
-  async function foldersNamed(parentId: string, name: string): Promise<FolderJson[]> {
-    const q = `name = ${qLiteral(name)} and ${qLiteral(parentId)} in parents and mimeType = '${FOLDER_MIME}' and trashed = false`;
-    const out: FolderJson[] = [];
-    let pageToken: string | undefined;
-    do {
-      const res = await guarded('list folders', () =>
-        drive.files.list({ q, fields: 'nextPageToken,files(id,createdTime)', pageSize: 1000, pageToken }, call),
-      );
-      out.push(...((res.data.files ?? []) as FolderJson[]));
-      pageToken = res.data.nextPageToken ?? undefined;
-    } while (pageToken);
-    return out;
-  }
+  const foldersNamed = (parentId: string, name: string) =>
+    list<FolderJson>(
+      `name = ${qLiteral(name)} and ${qLiteral(parentId)} in parents and mimeType = '${FOLDER_MIME}' and trashed = false`,
+      'id,createdTime',
+    );
 
   /**
    * Finds the folder `name` under `parentId`, or creates it. Workers that create the same folder at the
