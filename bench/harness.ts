@@ -4,12 +4,11 @@
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startEmbeddedPostgres } from '../lib/embedded-postgres';
 import { migrate } from '../lib/migrate';
 import { freePort } from '../lib/ports';
-import { findTemporalCli } from '../lib/temporal-cli';
 import { buildEntry, buildWorkflowBundle } from '../scripts/build';
+import { startDevServer } from '../test/helpers/dev-server';
 
 export type Stops = Array<() => Promise<unknown>>;
 
@@ -20,18 +19,9 @@ export async function startBackbone(
   const db = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort(), database: 'bench' });
   stops.push(() => db.stop());
   await migrate(db.url);
-  const port = await freePort();
-  const temporal = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: findTemporalCli() },
-      ip: '127.0.0.1',
-      port,
-      ui: false,
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const { env: temporal, address: temporalAddress } = await startDevServer();
   stops.push(() => temporal.teardown());
-  return { databaseUrl: db.url, temporalAddress: `127.0.0.1:${port}` };
+  return { databaseUrl: db.url, temporalAddress };
 }
 
 /**

@@ -4,7 +4,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
@@ -12,6 +11,7 @@ import { migrate } from '../../lib/migrate';
 import { freePort } from '../../lib/ports';
 import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { findTemporalCli } from '../../lib/temporal-cli';
+import { startDevServer } from '../helpers/dev-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,17 +25,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const cli = findTemporalCli();
-  const port = await freePort();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: cli },
-      ip: '127.0.0.1',
-      port,
-      ui: false,
-      searchAttributes: FERRY_SEARCH_ATTRIBUTES,
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const { env, address: temporalAddress } = await startDevServer({ searchAttributes: FERRY_SEARCH_ATTRIBUTES });
 
   let databaseUrl = process.env.DATABASE_URL;
   let stopDb = async () => {};
@@ -66,7 +56,7 @@ export default async function setup(project: TestProject) {
   const workflowBundlePath = join(bundleDir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(workflowBundlePath, bundle.code);
 
-  project.provide('temporalAddress', `127.0.0.1:${port}`);
+  project.provide('temporalAddress', temporalAddress);
   project.provide('databaseUrl', databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('encryptionKey', randomBytes(32).toString('base64'));
