@@ -3,28 +3,24 @@
 // from the confirmed offset — is not a source failure and must not fail the attempt.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGoogleDriveDestination } from '../../activities/clouds/google-drive';
+import { createDestination } from '../../activities/clouds';
 import { HashingSource } from '../../activities/copy/hashing';
 import { SourceReader } from '../../activities/copy/source';
-import { startDriveFake, type DriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
-import { startSourceServer, type SourceServer } from '../fakes/source-server';
-import { testConfig } from '../helpers/config';
 import { item, md5 } from '../clouds/helpers';
+import { startCopyStack, type CopyStack } from './stack';
 
-let oauth: GoogleOAuthFake;
-let drive: DriveFake;
-let source: SourceServer;
+// The copy tests' fakes and config: Drive's resumable cutoff at 1 MiB, 256 KiB chunks.
+let stack: CopyStack;
 beforeAll(async () => {
-  oauth = await startGoogleOAuthFake();
-  drive = await startDriveFake({ oauth });
-  source = await startSourceServer();
+  stack = await startCopyStack();
 });
-afterAll(() => Promise.all([drive.close(), oauth.close(), source.close()]));
+afterAll(() => stack?.close());
 
 function hashing(path: string, errors: string[]) {
-  return new HashingSource(new SourceReader(source.urlOf(path), { allowPrivateNetwork: true }), undefined, (err) =>
-    errors.push(err.message),
+  return new HashingSource(
+    new SourceReader(stack.source.urlOf(path), { allowPrivateNetwork: true }),
+    undefined,
+    (err) => errors.push(err.message),
   );
 }
 
@@ -33,22 +29,8 @@ describe('HashingSource errors', () => {
     ['dropped', { kind: 'drop', afterBytes: 700 } as const],
     ['503', { kind: 'status', status: 503 } as const],
   ])('a Drive chunk %s mid-upload is resent without a source error', async (_, fault) => {
-    const config = testConfig({
-      GOOGLE_API_URL: drive.url,
-      GOOGLE_TOKEN_URL: oauth.tokenUrl,
-      GOOGLE_CLIENT_ID: oauth.clientId,
-      GOOGLE_CLIENT_SECRET: oauth.clientSecret,
-      DRIVE_RESUMABLE_CUTOFF: String(1024 * 1024),
-      DRIVE_CHUNK_SIZE: String(256 * 1024),
-    });
-    const dest = createGoogleDriveDestination(
-      {
-        cloud: 'google_drive',
-        rootFolder: `Chunks ${randomBytes(3).toString('hex')}`,
-        credentials: { cloud: 'google_drive', refreshToken: oauth.issueTokens().refreshToken },
-      },
-      config,
-    );
+    const { drive, source } = stack;
+    const dest = createDestination(stack.driveSpec(`Chunks ${randomBytes(3).toString('hex')}`), stack.config);
     const folder = await dest.ensureFolder('');
     const bytes = randomBytes(1_500_000);
     const path = `/chunks-${randomBytes(3).toString('hex')}.bin`;
@@ -76,6 +58,7 @@ describe('HashingSource errors', () => {
   });
 
   it('reports a source that drops its connection mid-body', async () => {
+    const { source } = stack;
     const path = `/dropping-${randomBytes(3).toString('hex')}.bin`;
     source.addFile(path, randomBytes(300_000));
     source.injectFault({ kind: 'drop', afterBytes: 100_000 }, { path });
