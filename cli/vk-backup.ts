@@ -17,7 +17,7 @@ import { backupInputProblems, DEFAULT_ALBUM, DEFAULT_COUNT, DEFAULT_FOLDER } fro
 import { googleDriveCredentials } from './google-auth';
 import { askCancelOrLeave, formatBytes, progressBar } from './progress';
 
-/** Exit codes (documented in the README): scripts can tell "fix your input" from "try later". */
+/** Exit codes (documented in docs/photo-backup.md): scripts can tell "fix your input" from "try later". */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, denied: 4, partial: 5, interrupted: 130 } as const;
 
 const exitFor = (type: string | undefined): number => {

@@ -1,7 +1,7 @@
 // One set of variables everywhere: every variable lib/config.ts reads appears in .env.example, in the
 // Kubernetes ConfigMap (k8s/base/ferry.env) or Secret template (exactly one of them: secrets only in the
-// Secret), and in the README's configuration table with its real default. When this fails after you
-// added a variable to lib/config.ts, add it to those four places.
+// Secret), and in the tables of docs/configuration.md ("Ferry's variables") with its real default. When
+// this fails after you added a variable to lib/config.ts, add it to those four places.
 import { describe, expect, it } from 'vitest';
 import { envSchema } from '../../lib/config';
 import { parseEnvFile, parseManifests, readRepoFile } from './tools';
@@ -86,23 +86,29 @@ describe('environment variables', () => {
     }
   });
 
-  /** The README's "## Configuration" section: other sections have variable tables of their own. */
-  const readmeConfigurationSection = () => {
-    const readme = readRepoFile('README.md');
-    const start = readme.indexOf('\n## Configuration\n');
-    expect(start, 'README has a Configuration section').toBeGreaterThan(0);
-    const end = readme.indexOf('\n## ', start + 1);
-    return readme.slice(start, end === -1 ? undefined : end);
+  /** A "## " section of docs/configuration.md, up to the next one (its "### " parts included). */
+  const configurationSection = (heading: string) => {
+    const page = readRepoFile('docs/configuration.md');
+    const start = page.indexOf(`\n## ${heading}\n`);
+    expect(start, `docs/configuration.md has a section "${heading}"`).toBeGreaterThan(0);
+    const end = page.indexOf('\n## ', start + 1);
+    return page.slice(start, end === -1 ? undefined : end);
   };
+  const variableRows = (heading: string) =>
+    configurationSection(heading)
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map(tableCells);
+  const FERRY_VARIABLES = "Ferry's variables";
 
-  it('the README configuration table documents every variable with its real default', () => {
+  it('the configuration tables document every variable with its real default', () => {
     const rows = new Map<string, string>();
-    for (const line of readmeConfigurationSection().split('\n')) {
-      if (!line.startsWith('| `')) continue;
-      const [name, defaultCell] = tableCells(line);
-      rows.set(name!.replaceAll('`', ''), defaultCell!);
+    for (const [name, defaultCell] of variableRows(FERRY_VARIABLES)) {
+      const variable = name!.replaceAll('`', '');
+      expect(rows.has(variable), `${variable} is documented twice`).toBe(false);
+      rows.set(variable, defaultCell!);
     }
-    expect(missing(CONFIG_VARS, rows.keys()), "add rows to the README's Configuration section").toEqual([]);
+    expect(missing(CONFIG_VARS, rows.keys()), 'add rows to docs/configuration.md').toEqual([]);
     expect(
       [...rows.keys()].filter((k) => !CONFIG_VARS.includes(k)),
       'documented but not read',
@@ -121,10 +127,31 @@ describe('environment variables', () => {
 
   it('secrets are marked as such in the table and kept in the Secret template', () => {
     const secretKeys = secretTemplateKeys();
-    const marked = readmeConfigurationSection()
-      .split('\n')
-      .filter((l) => l.startsWith('| `') && l.includes('🔒'))
-      .map((l) => tableCells(l)[0]!.replaceAll('`', ''));
+    const marked = variableRows(FERRY_VARIABLES)
+      .filter((cells) => cells[2]!.includes('🔒'))
+      .map((cells) => cells[0]!.replaceAll('`', ''));
     expect(marked.sort()).toEqual([...secretKeys].sort());
+  });
+
+  it('the README leaves the variables to docs/configuration.md', () => {
+    const readmeRows = readRepoFile('README.md')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => tableCells(line)[0]!.replaceAll('`', ''));
+    expect(
+      readmeRows.filter((name) => CONFIG_VARS.includes(name)),
+      'move these rows to docs/configuration.md',
+    ).toEqual([]);
+  });
+
+  it('the compose-only table lists exactly the compose-only variables, with the defaults of .env.example', () => {
+    const example = parseEnvFile(readRepoFile('.env.example'));
+    const rows = variableRows('Docker compose only');
+    expect(rows.map((cells) => cells[0]!.replaceAll('`', '')).sort()).toEqual([...COMPOSE_ONLY].sort());
+    for (const [name, defaultCell] of rows) {
+      const variable = name!.replaceAll('`', '');
+      if (defaultCell!.startsWith('—')) continue; // required: .env.example holds a placeholder
+      expect(defaultCell, variable).toBe(`\`${example.get(variable)}\``);
+    }
   });
 });
