@@ -33,7 +33,8 @@ async function run(network: Network | undefined, opts: Options): Promise<number>
     for (const line of statusLines()) process.stdout.write(`${line}\n`);
     return 0;
   }
-  if (!network) throw new LoginFailed('say which: `ferry login vk|ok|yandex|google`, or `ferry login --status`', 'usage');
+  if (!network)
+    throw new LoginFailed('say which: `ferry login vk|ok|yandex|google`, or `ferry login --status`', 'usage');
   const config = loadConfig();
   const io = terminalIO();
   if (network === 'vk') await loginVk(config, io);

@@ -83,7 +83,10 @@ async function tokenOwner(config: Config, token: string): Promise<{ uid: string;
     if (answer.error_code === 102)
       throw new LoginFailed('this OK token has expired: open the link again, allow access and paste the new address');
     if (answer.error_code === 101 || answer.error_code === 104)
-      throw new LoginFailed(`OK refused Ferry's app keys (${detail}): check OK_APPLICATION_KEY and OK_APPLICATION_SECRET_KEY`, 'usage');
+      throw new LoginFailed(
+        `OK refused Ferry's app keys (${detail}): check OK_APPLICATION_KEY and OK_APPLICATION_SECRET_KEY`,
+        'usage',
+      );
     throw new LoginFailed(`OK refused this token (${detail}); open the link again and paste the new address`);
   }
   if (!answer.uid) throw new LoginFailed('OK answered users.getCurrentUser without a user id');

@@ -12,7 +12,11 @@ export const OVERRIDES: Record<TokenNetwork, string> = {
 
 function remaining(until: Date, now: Date): string {
   const hours = (until.getTime() - now.getTime()) / 3_600_000;
-  return hours >= 48 ? `in ${Math.floor(hours / 24)} days` : hours >= 1 ? `in ${Math.floor(hours)} h` : 'within the hour';
+  return hours >= 48
+    ? `in ${Math.floor(hours / 24)} days`
+    : hours >= 1
+      ? `in ${Math.floor(hours)} h`
+      : 'within the hour';
 }
 
 function networkLine(network: TokenNetwork, env: NodeJS.ProcessEnv, now: Date): string {
@@ -22,7 +26,8 @@ function networkLine(network: TokenNetwork, env: NodeJS.ProcessEnv, now: Date): 
   let when: string;
   if (!t.expiresAt) when = 'no expiry given';
   else if (!isExpired(t, now)) when = `expires ${formatTime(t.expiresAt)} (${remaining(t.expiresAt, now)})`;
-  else if (network === 'yandex' && t.refreshToken) when = `expired ${formatTime(t.expiresAt)}, renewed with its refresh token`;
+  else if (network === 'yandex' && t.refreshToken)
+    when = `expired ${formatTime(t.expiresAt)}, renewed with its refresh token`;
   else when = `EXPIRED ${formatTime(t.expiresAt)}: run \`ferry login ${network}\``;
   return `${who}, ${when}; saved ${formatTime(t.savedAt)}`;
 }

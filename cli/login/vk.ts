@@ -50,7 +50,9 @@ async function tokenOwner(config: Config, token: string): Promise<VkUser> {
     if (Number(err.code) === 1117 || (Number(err.code) === 5 && /expired/i.test(text))) {
       throw new LoginFailed('this VK token has expired: open the link again, allow access and paste the new address');
     }
-    throw new LoginFailed(`VK refused this token (error ${err.code}: ${text}); open the link again and paste the new address`);
+    throw new LoginFailed(
+      `VK refused this token (error ${err.code}: ${text}); open the link again and paste the new address`,
+    );
   }
 }
 

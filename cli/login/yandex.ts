@@ -52,7 +52,12 @@ async function pastedToken(io: LoginIO): Promise<TokenRecord> {
 }
 
 async function exchange(config: Config, clientId: string, code: string, verifier: string): Promise<TokenRecord> {
-  const form = new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, client_id: clientId });
+  const form = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    client_id: clientId,
+  });
   if (config.YANDEX_CLIENT_SECRET) form.set('client_secret', config.YANDEX_CLIENT_SECRET);
   let res: Response;
   try {

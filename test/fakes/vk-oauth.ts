@@ -66,7 +66,11 @@ export async function startVkOAuthFake(vk: VkFake, options: VkOAuthOptions = {})
       res.writeHead(302, { location: `${q.redirect_uri}#${fragment.toString()}` }).end();
     };
     if (consent === 'deny')
-      return back({ error: 'access_denied', error_reason: 'user_denied', error_description: 'User denied your request' });
+      return back({
+        error: 'access_denied',
+        error_reason: 'user_denied',
+        error_description: 'User denied your request',
+      });
     const rights = vkRights(q.scope ?? '');
     const expiresIn = rights.has('offline') ? 0 : VK_TOKEN_LIFETIME_SECONDS;
     const token = vk.issueToken(consent.userId, { rights, expiresInSeconds: expiresIn || undefined });

@@ -81,7 +81,9 @@ describe('choosing the token a backup uses', () => {
   it('refuses an expired saved token with the command that renews it, and a missing one as usage', () => {
     const env = freshEnv();
     const missing = () => chooseToken('ok', { variable: 'OK_ACCESS_TOKEN', env });
-    expect(missing).toThrow(new TokenUnavailable('no OK token: run `ferry login ok`, or set OK_ACCESS_TOKEN', 'missing'));
+    expect(missing).toThrow(
+      new TokenUnavailable('no OK token: run `ferry login ok`, or set OK_ACCESS_TOKEN', 'missing'),
+    );
     saveToken('ok', { accessToken: 'old', expiresAt: new Date('2024-05-01T10:00:00Z') }, env);
     let err: unknown;
     try {
@@ -106,7 +108,11 @@ describe('choosing the token a backup uses', () => {
   it('--status lists every network without printing a token', () => {
     const env = { ...freshEnv(), OK_ACCESS_TOKEN: 'operator' };
     const now = new Date('2025-01-01T00:00:00Z');
-    saveToken('vk', { accessToken: 'vk1.a.SECRET', expiresAt: new Date('2025-01-01T20:30:00Z'), userId: '1', userName: 'A B' }, env);
+    saveToken(
+      'vk',
+      { accessToken: 'vk1.a.SECRET', expiresAt: new Date('2025-01-01T20:30:00Z'), userId: '1', userName: 'A B' },
+      env,
+    );
     saveToken('yandex', { accessToken: 'y0_SECRET', expiresAt: new Date('2024-12-01T00:00:00Z') }, env);
     const text = statusLines(env, now).join('\n');
     expect(text).toContain('VK           A B (id 1), expires 2025-01-01 20:30 UTC (in 20 h)');

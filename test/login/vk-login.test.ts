@@ -67,7 +67,12 @@ describe('ferry login vk (spawned)', () => {
     expect(statSync(vkFile(cwd)).mode & 0o777).toBe(0o600);
     expect(statSync(join(cwd, 'config', 'ferry')).mode & 0o777).toBe(0o700);
     const saved = JSON.parse(readFileSync(vkFile(cwd), 'utf8')) as Record<string, string>;
-    expect(saved).toMatchObject({ network: 'vk', user_id: '1001', user_name: 'Ivan Petrov', client_id: oauth.clientId });
+    expect(saved).toMatchObject({
+      network: 'vk',
+      user_id: '1001',
+      user_name: 'Ivan Petrov',
+      client_id: oauth.clientId,
+    });
     const lifetime = Date.parse(saved.expires_at!) - Date.now();
     expect(lifetime).toBeGreaterThan(86_000_000);
     expect(lifetime).toBeLessThanOrEqual(86_400_000);

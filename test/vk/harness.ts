@@ -102,7 +102,7 @@ export interface CliRun {
 
 /** `ferry <args>` as a user runs it (bin/ferry.sh -> cli/main.ts on Node 24), against this world. */
 export function runCli(
-  world: Pick<World, 'env'> & { vk: Pick<World['vk'], 'validToken'> },
+  world: { env: Record<string, string>; vk: Pick<World['vk'], 'validToken'> },
   args: string[],
   options: {
     env?: Record<string, string>;
