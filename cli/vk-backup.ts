@@ -124,7 +124,6 @@ async function run(user: string, opts: Options): Promise<number> {
   const config = loadConfig();
   const vk = chooseToken('vk', { variable: 'VK_TOKEN', hint: '(a VK user access token with the photos scope)' });
   const tokens: Array<[TokenNetwork, ChosenToken]> = [['vk', vk]];
-  const vkToken = vk.token;
   const targets = await targetsFor(config, opts, say, tokens);
   process.stderr.write(`${describeTokens(tokens)}\n`);
   const input: VkBackupInput = {
@@ -133,7 +132,7 @@ async function run(user: string, opts: Options): Promise<number> {
     album: opts.album,
     folder: opts.folder,
     targets,
-    sourceToken: vkToken,
+    sourceToken: vk.token,
   };
   const problems = backupInputProblems(input);
   if (problems.length) throw new CliFailure(`${problems[0]!.field} ${problems[0]!.message}`, EXIT.usage);
@@ -181,9 +180,10 @@ async function run(user: string, opts: Options): Promise<number> {
 
   if (status.state === 'failed' || !status.report) {
     const code = exitFor(status.reason?.type);
+    const message = status.reason?.message ?? `backup ${status.state}`;
     // A saved token VK no longer takes (revoked, or expired early): say how to get a new one.
-    const renew = code === EXIT.auth && vk.fromStore ? '; run `ferry login vk`' : '';
-    throw new CliFailure(`${status.reason?.message ?? `backup ${status.state}`}${renew}`, code);
+    const renew = code === EXIT.auth && vk.fromStore && message.startsWith('VK ') ? '; run `ferry login vk`' : '';
+    throw new CliFailure(`${message}${renew}`, code);
   }
   const jsonPath = userPath(opts.json ?? `vk_backup_${user.replace(/[^\w.-]/g, '_')}.json`);
   writeFileSync(jsonPath, formatReport(status.report) + '\n');

@@ -163,11 +163,49 @@ describe('backups on the saved tokens', () => {
     expect(run.stdout).not.toContain('Workflow');
   });
 
+  it('adds the login to run when VK refuses a saved token during the backup', async () => {
+    const cwd = newCwd();
+    const token = world.vk.issueToken(1001, { expiresInSeconds: 3600 });
+    const config = { XDG_CONFIG_HOME: join(cwd, 'config') };
+    saveToken('vk', { accessToken: token, expiresAt: new Date(Date.now() + 3_600_000), userId: '1001' }, config);
+    world.vk.expireToken(token); // revoked at VK before the saved expiry
+    const run = await world.withWorker(() =>
+      runCli(world, ['vk-backup', 'ivan.petrov', '--no-progress'], { cwd, env: { VK_TOKEN: '' } }),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      'ferry: VK rejected the access token: get a new one and try again (VK error 5); run `ferry login vk`',
+    );
+  });
+
   it('says how to get a token when there is none', async () => {
     const run = await runCli(world, ['vk-backup', 'ivan.petrov'], { env: { VK_TOKEN: '' } });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       'ferry: no VK token: run `ferry login vk`, or set VK_TOKEN (a VK user access token with the photos scope)\n',
     );
+  });
+});
+
+describe('ferry login google (spawned)', () => {
+  it('asks for consent again and saves the refresh token 0600, which --status then lists', async () => {
+    const cwd = newCwd();
+    let consented = false;
+    const run = await runCli(world, ['login', 'google'], {
+      cwd,
+      onOutput: (text) => {
+        const url = /(http:\/\/127\.0\.0\.1:\d+\/o\/oauth2\/v2\/auth\?\S+)/.exec(text)?.[1];
+        if (!url || consented) return;
+        consented = true;
+        // The "browser": Google's consent page redirects to the CLI's loopback server.
+        void fetch(url).then((r) => r.text());
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Saved the Google Drive refresh token to .*google-drive\.json \(0600\)\./);
+    expect(statSync(join(cwd, 'config', 'ferry', 'google-drive.json')).mode & 0o777).toBe(0o600);
+    const status = await runCli(world, ['login', '--status'], { cwd });
+    expect(status.stdout).toMatch(/Google Drive refresh token, no expiry \(until revoked\); saved \d{4}-/);
+    expect(status.stdout).toContain('VK           none: run `ferry login vk`');
   });
 });
