@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
 import type { Config } from '../lib/config';
 import type { DestinationCredentials } from '../lib/copy-plan';
+import { configDir } from './token-store';
 
 const SCOPE = 'https://www.googleapis.com/auth/drive.file';
 const CONSENT_TIMEOUT_MS = 5 * 60_000;
@@ -25,7 +25,7 @@ interface StoredToken {
   saved_at: string;
 }
 
-export const configDir = (env = process.env) => join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'ferry');
+export { configDir };
 export const tokenFile = (env = process.env) => join(configDir(env), 'google-drive.json');
 
 /** The OAuth client: a client_secrets.json (installed or web) when given, else GOOGLE_CLIENT_ID/SECRET. */
@@ -139,4 +139,27 @@ export async function googleDriveCredentials(
     options.say(`Google Drive authorized; the refresh token is kept in ${store(client.clientId, refreshToken)} (0600)`);
   }
   return { cloud: 'google_drive', refreshToken, clientId: client.clientId, clientSecret: client.clientSecret };
+}
+
+/** `ferry login google`: a new consent whatever is stored (another account, a revoked token); the file. */
+export async function googleLogin(
+  config: Config,
+  options: { clientSecretsPath?: string; say: (line: string) => void },
+): Promise<string> {
+  const client = oauthClientInfo(config, options.clientSecretsPath);
+  return store(client.clientId, await consent(config, client, options.say));
+}
+
+/** What `ferry login --status` shows of the Drive token: never the token itself. */
+export function storedGoogleToken(env = process.env): { clientId: string; savedAt?: Date; file: string } | undefined {
+  const file = tokenFile(env);
+  if (!existsSync(file)) return undefined;
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredToken>;
+    if (!stored.refresh_token || !stored.client_id) return undefined;
+    const savedAt = stored.saved_at ? new Date(stored.saved_at) : undefined;
+    return { clientId: stored.client_id, ...(savedAt && !Number.isNaN(savedAt.getTime()) && { savedAt }), file };
+  } catch {
+    return undefined;
+  }
 }

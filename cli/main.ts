@@ -1,5 +1,6 @@
 // The `ferry` command line (bin/ferry.sh runs it on the project's Node 24): one subcommand per job.
 import { Command, CommanderError } from 'commander';
+import { loginCommand } from './login';
 import { vkBackupCommand } from './vk-backup';
 
 const program = new Command('ferry')
@@ -7,6 +8,7 @@ const program = new Command('ferry')
   .showHelpAfterError();
 
 program.addCommand(vkBackupCommand().exitOverride());
+program.addCommand(loginCommand().exitOverride());
 
 // `ferry etl ...` lives with the ETL job; registered when that module is part of this checkout.
 try {

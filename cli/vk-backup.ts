@@ -1,6 +1,7 @@
 // `ferry vk-backup <user>`: starts the vkBackup workflow, shows its progress, writes the JSON report,
 // and exits non-zero with a one-line reason when it fails. Tokens come from the environment (VK_TOKEN,
-// YANDEX_DISK_TOKEN) and Google's installed-app flow; they travel to the worker encrypted.
+// YANDEX_DISK_TOKEN), else from `ferry login` (cli/tokens.ts), and Google's installed-app flow; they
+// travel to the worker encrypted.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,6 +17,8 @@ import type { VkBackupInput } from '../workflows/vk-backup';
 import { backupInputProblems, DEFAULT_ALBUM, DEFAULT_COUNT, DEFAULT_FOLDER } from '../workflows/vk-backup-input';
 import { googleDriveCredentials } from './google-auth';
 import { askCancelOrLeave, formatBytes, progressBar } from './progress';
+import type { TokenNetwork } from './token-store';
+import { chooseToken, describeTokens, TokenUnavailable, type ChosenToken } from './tokens';
 
 /** Exit codes (documented in docs/photo-backup.md): scripts can tell "fix your input" from "try later". */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, denied: 4, partial: 5, interrupted: 130 } as const;
@@ -72,17 +75,23 @@ function parseTargets(v: string): string[] {
   return names;
 }
 
-async function targetsFor(config: Config, opts: Options, say: (l: string) => void) {
+async function targetsFor(
+  config: Config,
+  opts: Options,
+  say: (l: string) => void,
+  tokens: Array<[TokenNetwork, ChosenToken]>,
+) {
   const targets: DestinationCredentials[] = [];
   for (const cloud of new Set(opts.to.map((n) => CLOUD_NAMES[n]!))) {
     if (cloud === 'yadisk') {
-      const token = process.env.YANDEX_DISK_TOKEN;
-      if (!token)
-        throw new CliFailure(
-          'YANDEX_DISK_TOKEN is not set (paste one from https://yandex.ru/dev/disk/poligon/)',
-          EXIT.usage,
-        );
-      targets.push({ cloud, token });
+      const yandex = chooseToken('yandex', {
+        variable: 'YANDEX_DISK_TOKEN',
+        hint: '(paste one from https://yandex.ru/dev/disk/poligon/)',
+        // An expired access token is renewed by the Disk client when it has a refresh token and the app.
+        acceptExpired: (refresh) => Boolean(refresh && config.YANDEX_CLIENT_ID && config.YANDEX_CLIENT_SECRET),
+      });
+      tokens.push(['yandex', yandex]);
+      targets.push({ cloud, token: yandex.token, ...(yandex.refreshToken && { refreshToken: yandex.refreshToken }) });
     } else {
       try {
         targets.push(
@@ -113,16 +122,17 @@ function printSummary(status: BackupStatus, say: (l: string) => void) {
 async function run(user: string, opts: Options): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const config = loadConfig();
-  const vkToken = process.env.VK_TOKEN;
-  if (!vkToken) throw new CliFailure('VK_TOKEN is not set (a VK user access token with the photos scope)', EXIT.usage);
-  const targets = await targetsFor(config, opts, say);
+  const vk = chooseToken('vk', { variable: 'VK_TOKEN', hint: '(a VK user access token with the photos scope)' });
+  const tokens: Array<[TokenNetwork, ChosenToken]> = [['vk', vk]];
+  const targets = await targetsFor(config, opts, say, tokens);
+  process.stderr.write(`${describeTokens(tokens)}\n`);
   const input: VkBackupInput = {
     user,
     count: opts.count,
     album: opts.album,
     folder: opts.folder,
     targets,
-    sourceToken: vkToken,
+    sourceToken: vk.token,
   };
   const problems = backupInputProblems(input);
   if (problems.length) throw new CliFailure(`${problems[0]!.field} ${problems[0]!.message}`, EXIT.usage);
@@ -169,7 +179,11 @@ async function run(user: string, opts: Options): Promise<number> {
   bar?.stop();
 
   if (status.state === 'failed' || !status.report) {
-    throw new CliFailure(status.reason?.message ?? `backup ${status.state}`, exitFor(status.reason?.type));
+    const code = exitFor(status.reason?.type);
+    const message = status.reason?.message ?? `backup ${status.state}`;
+    // A saved token VK no longer takes (revoked, or expired early): say how to get a new one.
+    const renew = code === EXIT.auth && vk.fromStore && message.startsWith('VK ') ? '; run `ferry login vk`' : '';
+    throw new CliFailure(`${message}${renew}`, code);
   }
   const jsonPath = userPath(opts.json ?? `vk_backup_${user.replace(/[^\w.-]/g, '_')}.json`);
   writeFileSync(jsonPath, formatReport(status.report) + '\n');
@@ -207,6 +221,7 @@ export function vkBackupCommand(): Command {
       } catch (err) {
         let code: number = EXIT.failed;
         if (err instanceof CliFailure) code = err.code;
+        else if (err instanceof TokenUnavailable) code = err.reason === 'expired' ? EXIT.auth : EXIT.usage;
         else if (err instanceof ConfigError) code = EXIT.usage;
         const message = err instanceof ConfigError ? err.problems.join('; ') : (err as Error).message.split('\n')[0];
         process.stderr.write(`ferry: ${message}\n`);

@@ -91,6 +91,21 @@ export const envSchema = z.object({
   VK_TOKEN: optionalString,
   VK_REQUESTS_PER_SECOND: z.coerce.number().positive().max(20).default(3),
   VK_FILE_HOSTS: hostList('userapi.com,vkuserphoto.ru,vk-cdn.net,vk.me,vk.com,mycdn.me,okcdn.ru'),
+  OK_API_URL: url('https://api.ok.ru/fb.do'),
+  OK_APPLICATION_KEY: optionalString,
+  OK_APPLICATION_SECRET_KEY: optionalString,
+
+  // `ferry login` (cli/login/): the apps users authorize, and the providers' OAuth pages
+  VK_CLIENT_ID: optionalString,
+  VK_OAUTH_URL: url('https://oauth.vk.com'),
+  OK_APPLICATION_ID: optionalString,
+  OK_OAUTH_URL: url('https://connect.ok.ru'),
+  // Not confirmed by OK's docs which blank page an External app gets, nor which rights photos need:
+  // the current page (apiok.ru "Client OAuth") names oauth.mycdn.me/blank.html, older copies api.ok.ru/blank.html.
+  OK_OAUTH_REDIRECT_URI: url('https://oauth.mycdn.me/blank.html'),
+  OK_OAUTH_SCOPE: z.string().min(1).default('VALUABLE_ACCESS;LONG_ACCESS_TOKEN;PHOTO_CONTENT'),
+  // Yandex checks redirect_uri against the app's registered list, so the loopback port is fixed (rclone's).
+  YANDEX_LOGIN_REDIRECT_URI: url('http://127.0.0.1:53682/'),
   GALLERY_API_URL: url('https://app.litegallery.io'),
   GALLERY_ALLOWED_HOSTS: hostList('arch-d.lite.gallery,arch.litegallery.io,app.litegallery.io,t.litegallery.io'),
   GALLERY_FILE_HOSTS: hostList('up-d.lite.gallery'),

@@ -1,8 +1,10 @@
 // A faithful VK API stand-in (v5.199) as a real HTTP server on 127.0.0.1: GET or form POST to
 // /method/<name>, HTTP 200 always, `{response}` or `{error:{error_code,error_msg,request_params}}`,
-// 3 requests/s per token (error 6 beyond), bad tokens (error 5), private/deleted users, denied albums.
+// 3 requests/s per token (error 6 beyond), bad, missing and expired tokens (error 5, VK's three texts),
+// tokens without the photos right (error 15), private/deleted users, denied albums. Tokens belong to a
+// user (users.get without user_ids answers that user) and may expire, like implicit-flow tokens (24 h).
 // It also serves the photo files (`/impg/...`) like VK's CDN, so clouds can fetch them by URL.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultWorld, SYSTEM_ALBUMS, type FakePhoto, type FakeSize, type FakeUser } from './vk-world';
@@ -19,8 +21,13 @@ export interface VkFake {
   apiUrl: string;
   /** Base of the photo files (the fake CDN). */
   filesUrl: string;
+  /** A token of the first user that never expires (as with the `offline` right). */
   validToken: string;
   users: FakeUser[];
+  /** A new token for a user, as VK's OAuth hands it out (rights default to photos; no expiry = offline). */
+  issueToken(userId: number, options?: { expiresInSeconds?: number; rights?: Iterable<string> }): string;
+  /** The token's lifetime runs out now: calls answer error 5 "access_token has expired". */
+  expireToken(token: string): void;
   calls: VkCall[];
   /** Error 6 answers sent: a client that respects 3 req/s never sees one. */
   tooManyRequests(): number;
@@ -39,6 +46,7 @@ const MESSAGES: Record<number, string> = {
   8: 'Invalid request: v (version) is required',
   9: 'Flood control',
   10: 'Internal server error: Unknown error, try later',
+  15: 'Access denied',
   18: 'User was deleted or banned',
   29: 'Rate limit reached',
   30: 'This profile is private',
@@ -54,6 +62,16 @@ class VkApiError extends Error {
   ) {
     super(detail ? `${MESSAGES[code] ?? 'Error'}: ${detail}` : (MESSAGES[code] ?? 'Error'));
   }
+}
+
+// VK's own texts for error 5, one per cause (seen in client issue trackers, e.g. python273/vk_api#503).
+const authFailed = (why: string) => Object.assign(new VkApiError(5), { message: `User authorization failed: ${why}` });
+
+interface FakeToken {
+  userId: number;
+  /** ms since the epoch; undefined = never (the `offline` right). */
+  expiresAt?: number;
+  rights: Set<string>;
 }
 
 async function readParams(req: IncomingMessage, url: URL): Promise<Record<string, string>> {
@@ -72,6 +90,8 @@ const sizeUrl = (files: string, p: FakePhoto, s: FakeSize) =>
 export async function startVkFake(options: { users?: FakeUser[]; token?: string } = {}): Promise<VkFake> {
   const users = options.users ?? defaultWorld();
   const validToken = options.token ?? 'vk1.a.fake-user-token';
+  const tokens = new Map<string, FakeToken>();
+  if (users[0]) tokens.set(validToken, { userId: users[0].id, rights: new Set(['photos', 'offline']) });
   const calls: VkCall[] = [];
   const fileRequests: string[] = [];
   const recent = new Map<string, number[]>();
@@ -102,9 +122,10 @@ export async function startVkFake(options: { users?: FakeUser[]; token?: string 
     likes: { count: p.likes, user_likes: 0 },
   });
 
-  const methods: Record<string, (p: Record<string, string>) => unknown> = {
-    'users.get': (p) => {
-      const ids = (p.user_ids ?? '').split(',').filter(Boolean);
+  const methods: Record<string, (p: Record<string, string>, caller: FakeToken) => unknown> = {
+    'users.get': (p, caller) => {
+      // Without user_ids VK answers the token's own user: how a client learns whose token it holds.
+      const ids = (p.user_ids ?? String(caller.userId)).split(',').filter(Boolean);
       const found = ids.map((raw) => (/^\d+$/.test(raw) ? byId(Number(raw)) : byName(raw)));
       if (ids.length && found.every((u) => !u)) throw new VkApiError(113);
       return found
@@ -147,16 +168,27 @@ export async function startVkFake(options: { users?: FakeUser[]; token?: string 
     },
   };
 
+  function caller(accessToken: string | undefined): FakeToken {
+    if (!accessToken) throw authFailed('no access_token passed.');
+    const token = tokens.get(accessToken);
+    if (!token) throw authFailed('invalid access_token (4).');
+    if (token.expiresAt !== undefined && token.expiresAt <= Date.now()) throw authFailed('access_token has expired.');
+    return token;
+  }
+
   function answer(method: string, params: Record<string, string>): unknown {
     const handler = methods[method];
     if (!handler) throw new VkApiError(3);
     if (!params.v) throw new VkApiError(8);
-    if (params.access_token !== validToken) throw new VkApiError(5);
+    const token = caller(params.access_token);
+    if (method.startsWith('photos.') && !token.rights.has('photos'))
+      throw Object.assign(new VkApiError(15), { message: 'Access denied: no access to call this method' });
     // VK counts requests per token over the last second.
     const now = Date.now();
-    const times = (recent.get(params.access_token) ?? []).filter((t) => now - t < 1000);
+    const key = params.access_token!;
+    const times = (recent.get(key) ?? []).filter((t) => now - t < 1000);
     times.push(now);
-    recent.set(params.access_token, times);
+    recent.set(key, times);
     if (times.length > 3) {
       tooMany += 1;
       throw new VkApiError(6);
@@ -166,7 +198,7 @@ export async function startVkFake(options: { users?: FakeUser[]; token?: string 
       fault.times -= 1;
       throw new VkApiError(fault.code);
     }
-    return handler(params);
+    return handler(params, token);
   }
 
   const fileBytes = (p: FakePhoto, type: string): Buffer => {
@@ -235,6 +267,16 @@ export async function startVkFake(options: { users?: FakeUser[]; token?: string 
     filesUrl: base,
     validToken,
     users,
+    issueToken(userId, { expiresInSeconds, rights = ['photos'] } = {}) {
+      const token = `vk1.a.${randomBytes(24).toString('base64url')}`;
+      const expiresAt = expiresInSeconds ? Date.now() + expiresInSeconds * 1000 : undefined;
+      tokens.set(token, { userId, expiresAt, rights: new Set(rights) });
+      return token;
+    },
+    expireToken(token) {
+      const t = tokens.get(token);
+      if (t) t.expiresAt = Date.now() - 1;
+    },
     calls,
     tooManyRequests: () => tooMany,
     failNext: (method, code, times = 1) => injected.push({ method, code, times }),

@@ -206,6 +206,8 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
         trash_size: 0,
         is_paid: false,
         system_folders: {},
+        // Disk info names the account (a client learns whose token it holds from it).
+        user: { country: 'ru', login: 'ferry.tester', display_name: 'Ferry Tester', uid: '1130000012345678' },
       });
 
     const op = /^\/v1\/disk\/operations\/(\w+)$/.exec(route);

@@ -3,6 +3,7 @@
 // run the `ferry` CLI as a user would (a child process).
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -101,12 +102,14 @@ export interface CliRun {
 
 /** `ferry <args>` as a user runs it (bin/ferry.sh -> cli/main.ts on Node 24), against this world. */
 export function runCli(
-  world: World,
+  world: { env: Record<string, string>; vk: Pick<World['vk'], 'validToken'> },
   args: string[],
   options: {
     env?: Record<string, string>;
     cwd?: string;
-    onOutput?: (text: string, child: { kill(signal: NodeJS.Signals): boolean }) => void;
+    /** Written to the command's stdin, which then ends (what a user pastes). */
+    input?: string;
+    onOutput?: (text: string, child: { kill(signal: NodeJS.Signals): boolean; stdin: Writable }) => void;
   } = {},
 ): Promise<CliRun> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'ferry-cli-'));
@@ -129,6 +132,7 @@ export function runCli(
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin.end(options.input);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {

@@ -1,0 +1,128 @@
+// `ferry login ok`: OK's client OAuth (apiok.ru "Client OAuth authorization", the flow OK's own JS SDK
+// uses): connect.ok.ru/oauth/authorize?…&response_type=token sends the user to the app's redirect_uri with
+// #access_token=…&session_secret_key=…&expires_in=… . Ferry checks the token with one signed
+// users.getCurrentUser call and saves it. The session_secret_key is not kept: Ferry signs as a server
+// does, with md5(access_token + application_secret_key) (ok-api-notes.md §2.2).
+import { createHash } from 'node:crypto';
+import { requireVars, type Config } from '../../lib/config';
+import { formatTime, saveToken } from '../token-store';
+import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
+
+const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
+/**
+ * OK's request signature (ok-api-notes.md §2.2): md5 of every sent parameter but sig and access_token,
+ * sorted by key and joined as key=value with no separator, followed by md5(access_token + secret key).
+ */
+export function okSignature(params: Record<string, string>, accessToken: string, secretKey: string): string {
+  const base = Object.keys(params)
+    .filter((k) => k !== 'sig' && k !== 'access_token')
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('');
+  return md5(base + md5(accessToken + secretKey));
+}
+
+const okVars = (config: Config) =>
+  requireVars(
+    config,
+    ['OK_APPLICATION_ID', 'OK_APPLICATION_KEY', 'OK_APPLICATION_SECRET_KEY'],
+    '`ferry login ok` (your OK app: its id, public key and secret key)',
+  );
+
+export function okAuthorizeUrl(config: Config): string {
+  const { OK_APPLICATION_ID } = okVars(config);
+  const url = new URL(`${config.OK_OAUTH_URL.replace(/\/+$/, '')}/oauth/authorize`);
+  url.search = new URLSearchParams({
+    client_id: OK_APPLICATION_ID,
+    scope: config.OK_OAUTH_SCOPE,
+    response_type: 'token',
+    redirect_uri: config.OK_OAUTH_REDIRECT_URI,
+    layout: 'w',
+  }).toString();
+  return url.toString();
+}
+
+interface OkUser {
+  uid?: string;
+  name?: string;
+  first_name?: string;
+  last_name?: string;
+  error_code?: number;
+  error_msg?: string;
+}
+
+/** users.getCurrentUser, signed; one sentence for each way OK refuses (error codes: ok-api-notes.md §4.2). */
+async function tokenOwner(config: Config, token: string): Promise<{ uid: string; name?: string }> {
+  const { OK_APPLICATION_KEY, OK_APPLICATION_SECRET_KEY } = okVars(config);
+  const params: Record<string, string> = {
+    application_key: OK_APPLICATION_KEY,
+    format: 'json',
+    method: 'users.getCurrentUser',
+  };
+  const body = new URLSearchParams({
+    ...params,
+    sig: okSignature(params, token, OK_APPLICATION_SECRET_KEY),
+    access_token: token,
+  });
+  let answer: OkUser;
+  try {
+    const res = await fetch(config.OK_API_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    answer = (await res.json()) as OkUser;
+  } catch (err) {
+    throw new LoginFailed(`cannot reach OK to check the token: ${(err as Error).message}`, 'unavailable');
+  }
+  // Errors come as {error_code, error_msg, error_data}, whatever the HTTP status (ok-api-notes.md §4.1).
+  if (answer.error_code !== undefined) {
+    const detail = `OK error ${answer.error_code}: ${answer.error_msg ?? ''}`;
+    if (answer.error_code === 102)
+      throw new LoginFailed('this OK token has expired: open the link again, allow access and paste the new address');
+    if (answer.error_code === 101 || answer.error_code === 104)
+      throw new LoginFailed(
+        `OK refused Ferry's app keys (${detail}): check OK_APPLICATION_KEY and OK_APPLICATION_SECRET_KEY`,
+        'usage',
+      );
+    throw new LoginFailed(`OK refused this token (${detail}); open the link again and paste the new address`);
+  }
+  if (!answer.uid) throw new LoginFailed('OK answered users.getCurrentUser without a user id');
+  const name = answer.name ?? ([answer.first_name, answer.last_name].filter(Boolean).join(' ') || undefined);
+  return { uid: String(answer.uid), name };
+}
+
+export async function loginOk(config: Config, io: LoginIO): Promise<void> {
+  const link = okAuthorizeUrl(config);
+  io.say('Open this link in your browser and allow Ferry to read your photos:');
+  io.say(`  ${link}`);
+  io.say(`Then paste the address of the page OK opens (it starts with ${config.OK_OAUTH_REDIRECT_URI}#access_token=):`);
+  const pasted = await io.read();
+  if (!pasted) throw new LoginFailed('nothing was pasted: run `ferry login ok` again and paste the address', 'usage');
+  const params = pastedParams(pasted);
+  const refused = refusal('OK', params);
+  if (refused) throw refused;
+  const token = params.get('access_token');
+  if (!token) {
+    throw new LoginFailed(
+      'the pasted text has no access_token: paste the whole address of the page OK opened after you allowed access',
+      'usage',
+    );
+  }
+  const owner = await tokenOwner(config, token);
+  // With LONG_ACCESS_TOKEN OK gives 30 days (auto-extended at most once a day); without it, far less.
+  const expiresAt = expiryFrom(params.get('expires_in'));
+  const file = saveToken('ok', {
+    accessToken: token,
+    expiresAt,
+    userId: owner.uid,
+    userName: owner.name,
+    clientId: config.OK_APPLICATION_ID,
+  });
+  io.say(
+    `Saved the OK token of ${owner.name ?? 'user'} (id ${owner.uid}) to ${file} (0600); ` +
+      (expiresAt ? `it expires ${formatTime(expiresAt)}.` : 'OK gave it no expiry.'),
+  );
+}
