@@ -5,6 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { matchesAnyToken } from '../auth';
 import { HttpError } from '../errors';
 
 export const CODEC_COOKIE = 'ferry_codec';
@@ -57,7 +58,7 @@ export function codecSessionRoutes(token: string | undefined): Router {
   });
   router.post('/codec/login', limiter, (req, res) => {
     const given = typeof req.body?.token === 'string' ? req.body.token : '';
-    if (!token || !sameSecret(given, token)) {
+    if (!token || !matchesAnyToken(given, [token])) {
       res.status(401).type('html').send(page('Wrong token.'));
       return;
     }

@@ -7,10 +7,10 @@ import { Router, type RequestHandler } from 'express';
 import type { Payload } from '@temporalio/common';
 import { AesGcmCodec } from '../../lib/codec';
 import type { ApiDeps } from '../deps';
-import { isLocalCaller } from '../auth';
+import { isLocalCaller, matchesAnyToken } from '../auth';
 import { HttpError, parseOr400 } from '../errors';
 import { ErrorBody, registry, z } from '../openapi';
-import { codecSessionRoutes, hasCodecSession, sameSecret } from './codec-session';
+import { codecSessionRoutes, hasCodecSession } from './codec-session';
 
 const JsonPayload = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
@@ -54,7 +54,7 @@ function authorize(token: string | undefined, production: boolean): RequestHandl
       return next(new HttpError(401, 'unauthorized', 'Codec endpoint: set FERRY_CODEC_TOKEN to allow remote callers'));
     }
     const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-    if (sameSecret(given, token) || hasCodecSession(req, token)) return next();
+    if (matchesAnyToken(given, [token]) || hasCodecSession(req, token)) return next();
     next(new HttpError(401, 'unauthorized', 'Missing or wrong bearer token (or sign in at /codec/login)'));
   };
 }
