@@ -45,5 +45,6 @@ RUN mkdir -p /var/lib/ferry /var/log/ferry \
  && chown node:node /var/lib/ferry /var/log/ferry
 # The `node` user (uid 1000) of the official image: no root at run time.
 USER node
-EXPOSE 3000 9464
+# The API (PORT), the worker's health and metrics (WORKER_HEALTH_PORT), the API's metrics (API_METRICS_PORT).
+EXPOSE 3000 9464 9466
 CMD ["node", "dist/api.mjs"]

@@ -3,10 +3,13 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Pool } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import type { ApiMetrics } from './metrics';
 
 export interface ApiDeps {
   config: Config;
   temporal: Client;
   pool?: Pool;
   logger: Logger;
+  /** Request metrics, served on API_METRICS_PORT by api/main.ts; a fresh registry when omitted. */
+  metrics?: ApiMetrics;
 }

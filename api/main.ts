@@ -1,17 +1,20 @@
 // The API process: reads the environment, connects lazily to Temporal (so /healthz answers at once),
-// listens, and shuts down gracefully on SIGTERM/SIGINT.
+// listens (the API on PORT, its metrics on API_METRICS_PORT), and shuts down gracefully on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { createLazyClient } from '../lib/temporal';
 import { createApp } from './app';
+import { createApiMetrics, startApiMetricsServer } from './metrics';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'ferry-api' });
   const temporal = createLazyClient(config);
   const pool = config.DATABASE_URL ? createPool(config.DATABASE_URL, { max: 4 }) : undefined;
-  const app = createApp({ config, temporal, pool, logger });
+  const metrics = createApiMetrics();
+  const app = createApp({ config, temporal, pool, logger, metrics });
+  const metricsServer = await startApiMetricsServer({ port: config.API_METRICS_PORT, metrics, logger });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'Ferry API listening'));
 
   let stopping = false;
@@ -20,6 +23,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     server.close(async () => {
+      await metricsServer.close();
       await pool?.end();
       await temporal.connection.close();
       process.exit(0);

@@ -1,16 +1,13 @@
-// Request metrics for the API, served on GET /metrics in Prometheus text: a counter and a latency
-// histogram by method, route template and status, plus Node's process metrics. Labels use the matched
-// route template (`/jobs/:id`), never the raw URL, so ids do not explode the series count.
-import { Router, type NextFunction, type Request, type Response } from 'express';
+// Request metrics for the API in Prometheus text: a counter and a latency histogram by method, route
+// template and status, plus Node's process metrics. Labels use the matched route template (`/jobs/:id`),
+// never the raw URL, so ids do not explode the series count. They are served on their own port
+// (API_METRICS_PORT), like the worker's, and never on the public one: the Ingress routes only the API's
+// port, and Prometheus scrapes the pod directly.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { registry as openapi, z } from './openapi';
-
-openapi.registerPath({
-  method: 'get',
-  path: '/metrics',
-  summary: 'Prometheus metrics: request counts and latencies by route, process metrics',
-  responses: { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: z.string() } } } },
-});
+import type { Logger } from '../lib/logger';
 
 function routeLabel(req: Request): string {
   // req.route is set once a route matched; baseUrl carries the mount path of a nested router.
@@ -19,26 +16,30 @@ function routeLabel(req: Request): string {
   return 'unmatched';
 }
 
+export interface ApiMetrics {
+  /** Times every request below it: mount it first after logging. */
+  middleware: RequestHandler;
+  registry: Registry;
+}
+
 /** One registry per app: tests build several apps in one process without clashing metric names. */
-export function metricsRoutes(): Router {
-  const register = new Registry();
-  collectDefaultMetrics({ register, prefix: 'ferry_api_' });
+export function createApiMetrics(): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'ferry_api_' });
   const requests = new Counter({
     name: 'ferry_api_http_requests_total',
     help: 'HTTP requests by method, route template and status',
     labelNames: ['method', 'route', 'status'] as const,
-    registers: [register],
+    registers: [registry],
   });
   const duration = new Histogram({
     name: 'ferry_api_http_request_duration_seconds',
     help: 'HTTP request latency by method, route template and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [register],
+    registers: [registry],
   });
-
-  const router = Router();
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  const middleware = (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
       const labels = { method: req.method, route: routeLabel(req), status: String(res.statusCode) };
@@ -46,13 +47,49 @@ export function metricsRoutes(): Router {
       duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
     });
     next();
+  };
+  return { middleware, registry };
+}
+
+export interface ApiMetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** GET /metrics on `port` (0: any free port), nothing else. */
+export async function startApiMetricsServer(options: {
+  port: number;
+  metrics: ApiMetrics;
+  logger: Logger;
+  host?: string;
+}): Promise<ApiMetricsServer> {
+  const { registry } = options.metrics;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const json = (status: number, body: object) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (path !== '/metrics') return json(404, { error: { code: 'not_found', message: `No route ${path}` } });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: { code: 'method_not_allowed' } });
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: Error) => {
+        options.logger.error({ err }, 'metrics scrape failed');
+        json(500, { error: { code: 'metrics_failed', message: err.message } });
+      },
+    );
   });
-  router.get('/metrics', async (_req, res, next) => {
-    try {
-      res.type(register.contentType).send(await register.metrics());
-    } catch (err) {
-      next(err);
-    }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
   });
-  return router;
+  const port = (server.address() as AddressInfo).port;
+  options.logger.info({ port }, 'API metrics endpoint listening');
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a scraper's keep-alive connection must not hold the exit
+      }),
+  };
 }

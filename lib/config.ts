@@ -22,6 +22,47 @@ const hostList = (def: string) =>
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     );
+// Bearer tokens, comma-separated: several are valid at once while one is rotated out. Each must fit in
+// an Authorization header as is (printable ASCII, no spaces; commas separate).
+const tokenList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  )
+  .refine((tokens) => tokens.length > 0, 'must hold at least one token')
+  .refine((tokens) => tokens.every((t) => /^[\x21-\x7e]+$/.test(t)), 'tokens must be printable ASCII without spaces')
+  .optional();
+// Exact Web UI origins. `*` (or `null`, or a wildcard) would let any web page read what the codec decodes
+// with an operator's session cookie, so it is refused rather than reflected.
+const originList = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .superRefine((value, ctx) => {
+      for (const entry of value.split(',').map((o) => o.trim())) {
+        if (!entry) continue;
+        if (entry.includes('*') || entry === 'null') {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${entry}" is not allowed: list the Web UI's exact origins (a wildcard would let every web site use an operator's codec session)`,
+          });
+          continue;
+        }
+        let origin: string | undefined;
+        try {
+          const url = new URL(entry);
+          if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+        } catch {
+          origin = undefined;
+        }
+        if (origin !== entry) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin (scheme://host[:port], no path)` });
+        }
+      }
+    });
 const base64Key = z
   .string()
   .refine(
@@ -56,12 +97,14 @@ export const envSchema = z.object({
   FERRY_ENCRYPTION_KEY: base64Key.optional(),
   FERRY_DECRYPTION_KEYS: z.string().optional(),
   FERRY_CODEC_TOKEN: optionalString,
-  FERRY_CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
+  FERRY_CODEC_CORS_ORIGINS: originList('http://localhost:8233'),
 
   // API
   PORT: int(3000, 0),
   FERRY_PUBLIC_URL: url('http://localhost:3000'),
   API_BODY_LIMIT: z.string().default('100kb'),
+  FERRY_API_TOKEN: tokenList,
+  API_METRICS_PORT: int(9466, 0),
   DATABASE_URL: z.string().min(1).optional(),
 
   // Google (OAuth for Drive, Drive, Sheets)
@@ -189,6 +232,31 @@ function devKey(dataDir: string): Buffer {
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600 });
   return key;
+}
+
+/**
+ * What the API process needs beyond loadConfig (the worker and the CLI serve no HTTP routes, so they do
+ * not need its tokens): in production the operators' routes and the codec must be locked.
+ */
+export function apiConfigProblems(cfg: Env): string[] {
+  if (cfg.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (!cfg.FERRY_API_TOKEN?.length) {
+    problems.push(
+      'FERRY_API_TOKEN: required in production: the bearer token(s) of the job routes (openssl rand -base64 32)',
+    );
+  }
+  // 32 bytes: a brute force against /codec/login or the bearer check stays hopeless even without rate limits.
+  if (Buffer.byteLength(cfg.FERRY_CODEC_TOKEN ?? '') < 32) {
+    problems.push('FERRY_CODEC_TOKEN: required in production, at least 32 bytes (openssl rand -base64 32)');
+  }
+  return problems;
+}
+
+/** Throws ConfigError (one message naming each variable) when the API may not start with `cfg`. */
+export function assertApiConfig(cfg: Env): void {
+  const problems = apiConfigProblems(cfg);
+  if (problems.length) throw new ConfigError(problems);
 }
 
 /** For features that need optional variables: fails with the same one-message shape, naming what is missing. */

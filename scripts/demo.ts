@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { operatorAuthHeaders } from '../api/auth';
 import { loadConfig } from '../lib/config';
 import { freePort } from '../lib/ports';
 import { createClient } from '../lib/temporal';
@@ -35,10 +36,16 @@ async function json<T>(res: Response): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-async function poll<T>(url: string, done: (s: T) => boolean, onEach: (s: T) => void = () => {}, ms = 180_000) {
+async function poll<T>(
+  url: string,
+  done: (s: T) => boolean,
+  onEach: (s: T) => void = () => {},
+  headers: Record<string, string> = {},
+  ms = 180_000,
+) {
   const end = Date.now() + ms;
   for (;;) {
-    const s = await json<T>(await fetch(url));
+    const s = await json<T>(await fetch(url, { headers }));
     onEach(s);
     if (done(s)) return s;
     if (Date.now() > end) throw new Error(`timed out following ${url}`);
@@ -82,6 +89,7 @@ async function main() {
     FERRY_PUBLIC_URL: publicUrl,
     WORKER_HEALTH_PORT: '0',
     WORKER_SDK_METRICS_PORT: '0',
+    API_METRICS_PORT: '0', // beside `npm start`, whose API holds the default port
     FERRY_ALLOW_PRIVATE_NETWORK: '1', // the stand-ins listen on loopback
     GOOGLE_CLIENT_ID: google.clientId,
     GOOGLE_CLIENT_SECRET: google.clientSecret,
@@ -125,6 +133,9 @@ async function main() {
   });
   const config = loadConfig({ ...process.env, ...env });
   const api = stack.urls.api.replace('localhost', '127.0.0.1');
+  // The job routes need FERRY_API_TOKEN when it is set (from the environment); without it the API
+  // serves this machine only, which the demo is.
+  const operator = operatorAuthHeaders(config);
   const links: Array<[string, string]> = [];
   const link = (workflowId: string) =>
     `${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(workflowId)}`;
@@ -177,7 +188,7 @@ async function main() {
     const vkStarted = await json<{ id: string; status_url: string }>(
       await fetch(`${api}/vk-backups`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...operator },
         body: JSON.stringify({
           user: 'ivan.petrov',
           count: 'all',
@@ -193,6 +204,7 @@ async function main() {
       new URL(vkStarted.status_url, api).href,
       (s) => s.state !== 'running',
       (s) => bar.update(s),
+      operator,
     );
     bar.stop();
     say(`state: ${vkFinal.state}; report (photos.json): ${JSON.stringify(vkFinal.report)}`);
@@ -201,11 +213,17 @@ async function main() {
     // ── 3. Daily ETL: IT Resume -> PostgreSQL -> Sheets + e-mail ──────────────────────────────────
     title('3. Daily ETL for yesterday (POST /etl-runs)');
     const etl = await json<{ id: string; status_url: string }>(
-      await fetch(`${api}/etl-runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      await fetch(`${api}/etl-runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...operator },
+        body: '{}',
+      }),
     );
     const etlFinal = await poll<{ status: string; totals: Record<string, number>; failure: string | null }>(
       new URL(etl.status_url, api).href,
       (s) => s.status !== 'RUNNING',
+      () => {},
+      operator,
     );
     say(
       `status: ${etlFinal.status}; totals: ${JSON.stringify(etlFinal.totals)}${etlFinal.failure ? `; ${etlFinal.failure}` : ''}`,

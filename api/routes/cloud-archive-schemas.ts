@@ -1,6 +1,6 @@
 // The cloud_archive API's schemas: validated by the routes and rendered into /openapi.json from the
 // same definitions. Field names are the gallery front end's (seed 002): keep them.
-import { errorResponses, ErrorBody, registry, z } from '../openapi';
+import { errorResponses, ErrorBody, PUBLIC, registry, z } from '../openapi';
 
 const link = (description: string, example: string) => z.string().max(2048).openapi({ description, example });
 
@@ -78,6 +78,7 @@ export function registerCloudArchivePaths(): void {
     method: 'post',
     path: '/cloud_archive',
     summary: 'Start a gallery archive -> Google Drive / Yandex Disk copy: returns the consent URL',
+    security: PUBLIC,
     request: { body: { content: { 'application/json': { schema: CloudArchiveBody } } } },
     responses: {
       200: {
@@ -94,6 +95,7 @@ export function registerCloudArchivePaths(): void {
     method: 'get',
     path: '/cloud_archive/{id}',
     summary: 'State, progress and (at the end) the report of a cloud_archive request',
+    security: PUBLIC,
     request: { params: z.object({ id: z.string().openapi({ example: 'q3zK1u7bS0y9fJ2m4nLx8w' }) }) },
     responses: {
       200: { description: 'The status', content: { 'application/json': { schema: CloudArchiveStatusSchema } } },
@@ -105,6 +107,7 @@ export function registerCloudArchivePaths(): void {
       method: 'get',
       path: `/oauth/${provider}/callback`,
       summary: `OAuth redirect URI for ${provider === 'google' ? 'Google' : 'Yandex'} (the provider sends the user here)`,
+      security: PUBLIC,
       request: { query: CallbackQuery },
       responses: {
         302: { description: 'To redirect_success_link, or redirect_fail_link (denied, failed exchange, expired)' },

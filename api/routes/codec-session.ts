@@ -4,9 +4,16 @@
 // cookie scoped to /codec. The cookie proves knowledge of the token without containing it.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { matchesAnyToken } from '../auth';
+import { HttpError } from '../errors';
 
 export const CODEC_COOKIE = 'ferry_codec';
 const SESSION_SECONDS = 8 * 60 * 60;
+// Wrong tokens per client address per window; right ones do not count. A 32-byte token cannot be
+// guessed anyway: this keeps a guessing loop from costing us HMACs and log lines.
+const LOGIN_FAILURES_PER_WINDOW = 10;
+const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
 const sign = (token: string, expires: number) =>
   createHmac('sha256', token).update(`ferry-codec-session:${expires}`).digest('base64url');
@@ -40,14 +47,27 @@ export function codecSessionRoutes(token: string | undefined): Router {
   router.get('/codec/login', (_req, res) => {
     res.type('html').send(page(token ? '' : 'FERRY_CODEC_TOKEN is not set on the server: sign-in is disabled.'));
   });
-  router.post('/codec/login', (req, res) => {
+  const limiter = rateLimit({
+    windowMs: LOGIN_WINDOW_MS,
+    limit: LOGIN_FAILURES_PER_WINDOW,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(new HttpError(429, 'rate_limited', 'Too many codec sign-in attempts from this address; retry later')),
+  });
+  router.post('/codec/login', limiter, (req, res) => {
     const given = typeof req.body?.token === 'string' ? req.body.token : '';
-    if (!token || !sameSecret(given, token)) {
+    if (!token || !matchesAnyToken(given, [token])) {
       res.status(401).type('html').send(page('Wrong token.'));
       return;
     }
     const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
-    // SameSite=None: the UI is another origin; Secure is required for that (browsers treat localhost as secure).
+    // SameSite=None: the Web UI may be on another site than the API (Temporal Cloud's UI at
+    // cloud.temporal.io calling ferry.example.com), and Lax/Strict would not send the cookie there. It is
+    // safe because only listed origins may read a codec answer (exact CORS origins, `*` refused at start)
+    // and the codec takes only application/json, which another site cannot send without a preflight.
+    // Secure is required with None (browsers treat localhost as secure).
     res.setHeader(
       'Set-Cookie',
       `${CODEC_COOKIE}=${expires}.${sign(token, expires)}; Path=/codec; Max-Age=${SESSION_SECONDS}; HttpOnly; Secure; SameSite=None`,

@@ -1,7 +1,7 @@
 // /healthz: the process is up. /readyz: the dependencies answer (Temporal, and PostgreSQL when configured).
 import { Router } from 'express';
 import type { ApiDeps } from '../deps';
-import { registry, z } from '../openapi';
+import { PUBLIC, registry, z } from '../openapi';
 
 const Readiness = z.object({
   ready: z.boolean(),
@@ -12,6 +12,7 @@ registry.registerPath({
   method: 'get',
   path: '/healthz',
   summary: 'Liveness: the API process is up',
+  security: PUBLIC,
   responses: {
     200: { description: 'Up', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } },
   },
@@ -20,6 +21,7 @@ registry.registerPath({
   method: 'get',
   path: '/readyz',
   summary: 'Readiness: Temporal and PostgreSQL answer',
+  security: PUBLIC,
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: Readiness } } },
     503: { description: 'Not ready', content: { 'application/json': { schema: Readiness } } },

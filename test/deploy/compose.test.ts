@@ -40,7 +40,12 @@ function interpolateAll(node: unknown, env: Map<string, string>): unknown {
 const raw = parse(readRepoFile('docker-compose.yml'), { merge: true }) as Record<string, unknown>;
 const example = parseEnvFile(readRepoFile('.env.example'));
 // What a user fills in before `docker compose up` (the example leaves secrets blank on purpose).
-const filled = new Map([...example, ['FERRY_ENCRYPTION_KEY', Buffer.alloc(32, 7).toString('base64')]]);
+const filled = new Map([
+  ...example,
+  ['FERRY_ENCRYPTION_KEY', Buffer.alloc(32, 7).toString('base64')],
+  ['FERRY_API_TOKEN', 'api-token-for-the-compose-test'],
+  ['FERRY_CODEC_TOKEN', 'c'.repeat(44)],
+]);
 const compose = interpolateAll(raw, filled) as Any;
 
 /** The published schema still uses draft-04 `id` labels, which Ajv rejects: they identify nothing we use. */
@@ -85,6 +90,27 @@ describe('docker-compose.yml', () => {
 
   it('refuses to start without an encryption key (compose fails before any container runs)', () => {
     expect(() => interpolateAll(raw, example)).toThrow(/FERRY_ENCRYPTION_KEY/);
+  });
+
+  it('refuses to start without the API token and the codec token (the API would not start in production)', () => {
+    for (const name of ['FERRY_API_TOKEN', 'FERRY_CODEC_TOKEN']) {
+      const without = new Map([...filled].filter(([k]) => k !== name));
+      expect(() => interpolateAll(raw, without), name).toThrow(new RegExp(`required variable ${name} is missing`));
+    }
+    expect(compose.services.api.environment.FERRY_API_TOKEN).toBe(filled.get('FERRY_API_TOKEN'));
+  });
+
+  it('publishes only the API on every interface: the Web UI and Temporal gRPC on 127.0.0.1, metrics not at all', () => {
+    const published = (svc: Any): string[] => (svc.ports ?? []).map(String);
+    expect(published(compose.services['temporal-ui'])).toEqual([`127.0.0.1:${example.get('TEMPORAL_UI_PORT')}:8080`]);
+    expect(published(compose.services.temporal)).toEqual(['127.0.0.1:7233:7233']);
+    for (const [name, svc] of Object.entries(compose.services) as Array<[string, Any]>) {
+      if (name === 'api') continue;
+      for (const port of published(svc)) expect(port, `${name} publishes ${port}`).toMatch(/^127\.0\.0\.1:/);
+    }
+    const api = compose.services.api;
+    expect(published(api)).toEqual([`${example.get('FERRY_API_PORT')}:3000`]);
+    expect(api.environment.API_METRICS_PORT).not.toBe(api.environment.PORT);
   });
 
   it('runs every service the one-host deployment needs, from official images', () => {

@@ -1,6 +1,7 @@
 // The Kubernetes manifests, offline: both overlays render with kustomize, every object validates
 // strictly against the Kubernetes 1.32 schemas, and the properties the deployment relies on hold
 // (probes, resources, non-root read-only pods, the HPA, PDBs, deny-by-default network policies).
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { parseManifests, readRepoFile, renderKustomize, validateManifests, type Manifest } from './tools';
@@ -147,10 +148,88 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     expect(egressPorts).toEqual([53, 53, 7233]);
   });
 
+  it("serves the API's /metrics only on the metrics port: Prometheus reaches it, the Service and Ingress do not", () => {
+    const dep = find(manifests, 'Deployment', 'ferry-api');
+    const pod = dep.spec.template;
+    const config = manifests.find((m) => m.kind === 'ConfigMap') as Any;
+    const ports = Object.fromEntries(pod.spec.containers[0].ports.map((p: Any) => [p.name, p.containerPort]));
+    expect(ports.metrics).toBe(Number(config.data.API_METRICS_PORT));
+    expect(ports.http).toBe(Number(config.data.PORT));
+    expect(pod.metadata.annotations['prometheus.io/port']).toBe(String(ports.metrics));
+    expect(pod.metadata.annotations['prometheus.io/path']).toBe('/metrics');
+    expect(find(manifests, 'Service', 'ferry-api').spec.ports.map((p: Any) => p.targetPort)).toEqual(['http']);
+    const allowed = (namespace: string) =>
+      find(manifests, 'NetworkPolicy', 'ferry-api')
+        .spec.ingress.filter((rule: Any) =>
+          rule.from.some((f: Any) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === namespace),
+        )
+        .flatMap((rule: Any) => rule.ports.map((p: Any) => p.port));
+    expect(allowed('ingress-nginx')).toEqual([ports.http]);
+    expect(allowed('monitoring')).toEqual([ports.metrics]);
+  });
+
   it('registers every search attribute Ferry sets', () => {
     const job = find(manifests, 'Job', 'ferry-search-attributes');
     const script: string = job.spec.template.spec.containers[0].args[0];
     for (const key of FERRY_SEARCH_ATTRIBUTES) expect(script).toContain(key.name);
+  });
+});
+
+describe('Temporal Helm values: the Web UI is locked', () => {
+  const text = readRepoFile('k8s/temporal/values.yaml');
+  const values = parse(text) as Any;
+  const envOf = (v: Any) =>
+    Object.fromEntries((v.web.additionalEnv ?? []).map((e: Any) => [e.name, e.value])) as Record<string, string>;
+
+  /** Why these values expose the Web UI unsafely, if they do. */
+  const exposureProblems = (v: Any): string[] => {
+    const env = envOf(v);
+    const problems: string[] = [];
+    if (v.web.ingress?.enabled && env.TEMPORAL_AUTH_ENABLED !== 'true') problems.push('ingress without OIDC sign-in');
+    if (env.TEMPORAL_DISABLE_WRITE_ACTIONS !== 'true' && env.TEMPORAL_AUTH_ENABLED !== 'true') {
+      problems.push('write actions on without sign-in');
+    }
+    return problems;
+  };
+
+  it('ships read-only, with the ingress off until sign-in is configured', () => {
+    expect(values.web.ingress.enabled).toBe(false);
+    expect(envOf(values).TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
+    expect(exposureProblems(values)).toEqual([]);
+    // The check is real: turning the ingress on alone, or write actions on alone, is caught.
+    const opened = structuredClone(values);
+    opened.web.ingress.enabled = true;
+    expect(exposureProblems(opened)).toEqual(['ingress without OIDC sign-in']);
+    const writable = structuredClone(values);
+    writable.web.additionalEnv = writable.web.additionalEnv.filter(
+      (e: Any) => e.name !== 'TEMPORAL_DISABLE_WRITE_ACTIONS',
+    );
+    expect(exposureProblems(writable)).toEqual(['write actions on without sign-in']);
+  });
+
+  it("documents the UI server's OIDC settings as a block that parses once uncommented", () => {
+    const block = text
+      .split('\n')
+      .filter((l) => /^ {4}# (- name:| {2}value:)/.test(l))
+      .map((l) => l.replace(/^( {4})# /, '$1').replace(/ #.*$/, ''))
+      .join('\n');
+    const oidc = Object.fromEntries((parse(block) as Any[]).map((e) => [e.name, String(e.value)]));
+    expect(oidc).toMatchObject({
+      TEMPORAL_AUTH_ENABLED: 'true',
+      TEMPORAL_AUTH_PROVIDER_URL: expect.stringMatching(/^https:\/\//),
+      TEMPORAL_AUTH_CLIENT_ID: expect.any(String),
+      TEMPORAL_AUTH_CALLBACK_URL: expect.stringMatching(/^https:\/\/.+\/auth\/sso\/callback$/),
+      TEMPORAL_AUTH_SCOPES: expect.stringContaining('openid'),
+    });
+    // The client secret is not a value in the file: it comes from a Secret loaded with envFrom.
+    expect(text).toMatch(/^ {2}# additionalEnvSecretName: \S+$/m);
+    expect(text).toContain('TEMPORAL_AUTH_CLIENT_SECRET');
+    expect(oidc.TEMPORAL_AUTH_CLIENT_SECRET).toBeUndefined();
+    // With sign-in on and the ingress enabled, the values pass the exposure check.
+    const signedIn = structuredClone(values);
+    signedIn.web.ingress.enabled = true;
+    signedIn.web.additionalEnv.push({ name: 'TEMPORAL_AUTH_ENABLED', value: oidc.TEMPORAL_AUTH_ENABLED });
+    expect(exposureProblems(signedIn)).toEqual([]);
   });
 });
 

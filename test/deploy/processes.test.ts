@@ -88,13 +88,46 @@ describe('entry points', () => {
     expect(await worker.exited).toBe(0);
   });
 
-  it('the API answers, then finishes and exits 0 on SIGTERM', async () => {
+  it('the API answers, locks the job routes, serves metrics on their own port, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const api = start('dist/api.mjs', { PORT: String(port) });
+    const metricsPort = await freePort();
+    const api = start('dist/api.mjs', {
+      PORT: String(port),
+      API_METRICS_PORT: String(metricsPort),
+      FERRY_API_TOKEN: 'old-process-token,new-process-token',
+      FERRY_CODEC_TOKEN: 'k'.repeat(32),
+    });
     const died = () => (api.child.exitCode !== null ? `api exited:\n${api.output()}` : undefined);
     await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.ok, 60_000, died);
+    const etlRun = (headers: Record<string, string> = {}) =>
+      fetch(`http://127.0.0.1:${port}/etl-runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ start: 'not-a-day' }),
+      });
+    expect((await etlRun()).status).toBe(401); // loopback is not trusted in production
+    expect((await etlRun({ authorization: 'Bearer new-process-token' })).status).toBe(400);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(await metrics.text()).toContain(
+      'ferry_api_http_requests_total{method="POST",route="unmatched",status="401"} 1',
+    );
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
     expect(api.output()).toContain('shutting down: finishing in-flight requests');
+  });
+
+  it('the API refuses to start in production without its tokens, or with `*` codec origins, naming them', async () => {
+    const withoutTokens = start('dist/api.mjs', { PORT: String(await freePort()) });
+    expect(await withoutTokens.exited).toBe(1);
+    expect(withoutTokens.output()).toMatch(/FERRY_API_TOKEN: required in production/);
+    expect(withoutTokens.output()).toMatch(/FERRY_CODEC_TOKEN: required in production, at least 32 bytes/);
+    const anyOrigin = start('dist/api.mjs', {
+      PORT: String(await freePort()),
+      FERRY_API_TOKEN: 'a-token',
+      FERRY_CODEC_TOKEN: 'k'.repeat(32),
+      FERRY_CODEC_CORS_ORIGINS: '*',
+    });
+    expect(await anyOrigin.exited).toBe(1);
+    expect(anyOrigin.output()).toMatch(/FERRY_CODEC_CORS_ORIGINS: "\*" is not allowed/);
   });
 });
