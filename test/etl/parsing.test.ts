@@ -183,6 +183,29 @@ describe('windows', () => {
     expect(rangeProblems({ start: '2024-10-10' }, '2024-10-09')[0]?.field).toBe('start');
     expect(rangeProblems({ end: '2024-10-01' }, '2024-10-09')[0]?.field).toBe('start');
   });
+
+  it('checks the 400-day limit by arithmetic, before building any list of days', () => {
+    // 2024-01-01 + 399 days = 2025-02-03: exactly 400 days is allowed, one more is not.
+    expect(rangeProblems({ start: '2024-01-01', end: '2025-02-03' }, '2026-01-01')).toEqual([]);
+    expect(rangeProblems({ start: '2024-01-01', end: '2025-02-04' }, '2026-01-01')).toEqual([
+      { field: 'end', message: 'a run covers at most 400 days' },
+    ]);
+    // A start of 0000-01-01 once walked ~740k days to find out; count the date arithmetic it does now.
+    const parse = Date.parse;
+    let calls = 0;
+    Date.parse = (text: string) => {
+      calls++;
+      return parse(text);
+    };
+    try {
+      expect(rangeProblems({ start: '0000-01-01', end: '2026-01-01' }, '2026-01-01')).toEqual([
+        { field: 'end', message: 'a run covers at most 400 days' },
+      ]);
+    } finally {
+      Date.parse = parse;
+    }
+    expect(calls).toBeLessThan(10);
+  });
 });
 
 describe('log retention', () => {
