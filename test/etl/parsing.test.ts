@@ -56,6 +56,53 @@ describe('passback_params parser', () => {
   });
 });
 
+describe('passback_params parser on hostile input', () => {
+  it('reads strings between, around and inside the other quote, and says where a string breaks', () => {
+    expect(parsePythonLiteral(`{'a': "x'y", "b": 'z"w', 'c': 'line\\\ncontinued', 'd': "\\"'"}`)).toEqual({
+      a: "x'y",
+      b: 'z"w',
+      c: 'linecontinued',
+      d: `"'`,
+    });
+    expect(() => parsePythonLiteral("{'a': 'one\ntwo'}")).toThrow('unterminated string at offset 10');
+    expect(() => parsePythonLiteral("{'a': 'x\\ty")).toThrow('unterminated string at offset 10');
+    expect(() => parsePythonLiteral("{'a': 'x\\")).toThrow('unterminated escape at offset 8');
+  });
+
+  // Linear work grows ~4x when the text does; the quadratic scanner this replaces grew 16-40x (seconds
+  // for 1 MB of escapes, minutes for 4 MB). A ratio of CPU times, each the best of three, so neither a slow
+  // machine nor other processes on it can fail the test; a deadline bounds the run when it is quadratic.
+  const LIMIT = 8;
+  const cpuTimeOf = (text: string) => {
+    const started = process.cpuUsage();
+    parsePythonLiteral(text);
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / 1000;
+  };
+  const growth = (make: (megabytes: number) => string) => {
+    const [small, large] = [make(1), make(4)];
+    const deadline = performance.now() + 20_000;
+    const bestOf3 = (text: string) => {
+      let best = Infinity;
+      for (let i = 0; i < 3 && (i === 0 || performance.now() < deadline); i++) best = Math.min(best, cpuTimeOf(text));
+      return best;
+    };
+    let ratio = Infinity;
+    for (let attempt = 0; attempt < 3 && ratio >= LIMIT && performance.now() < deadline; attempt++) {
+      ratio = Math.min(ratio, bestOf3(large) / Math.max(bestOf3(small), 0.5));
+    }
+    return ratio;
+  };
+
+  it.each([
+    ['one string of escapes', (mb: number) => `{'k': '${'\\n'.repeat(mb * 500_000)}'}`],
+    ['many short strings', (mb: number) => `{${"'k': 'v', ".repeat(mb * 100_000)}}`],
+  ])('parses %s in time linear in its length', (_shape, make) => {
+    expect(make(1).length).toBeGreaterThanOrEqual(1_000_000);
+    expect(growth(make)).toBeLessThan(LIMIT);
+  });
+});
+
 describe('record validation', () => {
   const good = {
     lti_user_id: '0123456789abcdef0123456789ABCDEF',
