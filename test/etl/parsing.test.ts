@@ -162,12 +162,12 @@ describe('record validation', () => {
   });
 });
 
-async function collect(chunks: string[]): Promise<StreamItem[]> {
+async function collect(chunks: string[], options: { maxItemBytes?: number } = {}): Promise<StreamItem[]> {
   const out: StreamItem[] = [];
   async function* source() {
     for (const c of chunks) yield Buffer.from(c);
   }
-  for await (const batch of splitJsonArray(source())) out.push(...batch);
+  for await (const batch of splitJsonArray(source(), options)) out.push(...batch);
   return out;
 }
 
@@ -203,6 +203,20 @@ describe('streaming JSON array splitter', () => {
     await expect(collect(['[{"a":1},{"b"'])).rejects.toMatchObject({ truncated: true });
     await expect(collect(['<html>'])).rejects.toMatchObject({ truncated: false });
     await expect(collect(['[1] x'])).rejects.toMatchObject({ truncated: false });
+  });
+
+  it('keeps the head of an item over the size limit as oversize-item and goes on with the next', async () => {
+    const big = JSON.stringify({ note: 'x'.repeat(300), nested: [{ q: '"]},' }] });
+    const text = `[{"a":1},${big},"${'s'.repeat(200)}",{"b":2}]`;
+    // Cut small, so the big items span chunks and neither ever sits whole in one.
+    const chunks = text.match(/[^]{1,16}/g)!;
+    const items = await collect(chunks, { maxItemBytes: 64 });
+    expect(items).toEqual([
+      expect.objectContaining({ kind: 'item', value: { a: 1 } }),
+      { kind: 'oversize-item', head: big.slice(0, 64), bytes: big.length, limit: 64 },
+      { kind: 'oversize-item', head: `"${'s'.repeat(63)}`, bytes: 202, limit: 64 },
+      expect.objectContaining({ kind: 'item', value: { b: 2 } }),
+    ]);
   });
 });
 
