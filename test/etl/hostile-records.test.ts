@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadWindow } from '../../activities/db/etl-load';
-import { beginRun } from '../../activities/db/etl-runs';
+import { beginRun, finishRun } from '../../activities/db/etl-runs';
 import { storableText } from '../../activities/db/storable';
 import { splitJsonArray } from '../../activities/itresume/json-array-stream';
 import { createPool } from '../../lib/db';
@@ -215,5 +215,14 @@ describe('storableText', () => {
     expect(storableText('\udbff\udfff\ud83d')).toBe('\udbff\udfff\\ud83d');
     const plain = 'tab\tnewline\n\x01\uffff';
     expect(storableText(plain)).toBe(plain);
+  });
+});
+
+describe('finishRun', () => {
+  it("stores a failure that quotes the API's U+0000 and lone surrogates, escaped", async () => {
+    const runId = await runFor('2031-02-06');
+    await finishRun(pool, runId, 'failed', 'IT Resume API returned errors: bad\u0000range \ud800');
+    const { rows } = await pool.query('select status, error from etl_runs where id = $1', [runId]);
+    expect(rows).toEqual([{ status: 'failed', error: 'IT Resume API returned errors: bad\\u0000range \\ud800' }]);
   });
 });
