@@ -78,6 +78,12 @@ function hostileDay(day: string) {
     ),
     escaped(36, { attempt_type: `run${NUL}` }, /^attempt_type "run\\u0000" is not run\|submit$/),
     escaped(37, { lti_user_id: `${hex(1).slice(1)}${NUL}` }, /^lti_user_id is not 32 hex digits$/),
+    // Not a character problem, but as fatal: PostgreSQL has no year 0.
+    escaped(
+      38,
+      { created_at: '0000-01-01 11:00:38.000000', passback_params: `{'day': '${day}'}` },
+      /^created_at is not a UTC timestamp/,
+    ),
   ];
   const RAW_NOTE = /^not valid JSON: .*; raw held U\+0000, stored as \\u0000$/;
   const raw = [

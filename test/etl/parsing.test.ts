@@ -149,7 +149,14 @@ describe('record validation', () => {
     expect(reason({ ...good, created_at: '2023-02-30 10:00:00' })).toMatch(/created_at/);
     expect(reason({ ...good, created_at: 'yesterday' })).toMatch(/created_at/);
     // The API's own 26-character form is checked as strictly as any other.
-    for (const bad of ['2023-02-30 10:00:00.000000', '2023-05-31 24:00:00.000000', '2023-13-01 10:00:00.000000']) {
+    for (const bad of [
+      '2023-02-30 10:00:00.000000',
+      '2023-05-31 24:00:00.000000',
+      '2023-13-01 10:00:00.000000',
+      // PostgreSQL has no year 0: the COPY would refuse it, and the whole window with it.
+      '0000-01-01 10:00:00.000000',
+      '0000-01-01 10:00:00',
+    ]) {
       expect(reason({ ...good, created_at: bad }), bad).toMatch(/created_at/);
     }
     expect(reason({ ...good, created_at: '2023-05-31 09:6:11.3136460' })).toMatch(/created_at/);
