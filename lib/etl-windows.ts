@@ -23,7 +23,11 @@ export const addDays = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 export const utcDay = (at: Date | number) => new Date(at).toISOString().slice(0, 10);
 
-/** Days from start to end inclusive. */
+/** How many days start..end covers (inclusive), by arithmetic: the limit is checked before any list exists. */
+export const dayCount = (start: string, end: string) =>
+  Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS) + 1;
+
+/** Days from start to end inclusive (callers check dayCount against MAX_RUN_DAYS first). */
 export function daysBetween(start: string, end: string): string[] {
   const out: string[] = [];
   for (let d = start; d <= end; d = addDays(d, 1)) out.push(d);
@@ -44,7 +48,7 @@ export function rangeProblems(
   if (problems.length) return problems;
   const { start, end } = range;
   if (start && end && end < start) problems.push({ field: 'end', message: 'must not be before start' });
-  else if (start && end && daysBetween(start, end).length > MAX_RUN_DAYS) {
+  else if (start && end && dayCount(start, end) > MAX_RUN_DAYS) {
     problems.push({ field: 'end', message: `a run covers at most ${MAX_RUN_DAYS} days` });
   } else if (!start && end) problems.push({ field: 'start', message: 'required when end is given' });
   return problems;

@@ -7,14 +7,15 @@
 //     comes (the API repeating a record, a concurrent load), the COPY is rolled back to a savepoint and
 //     the window is loaded again the staged way.
 // The window's counts are committed with the rows (etl_runs.loaded_at): a retry after the commit
-// returns those counts instead of loading again.
+// returns those counts instead of loading again. What each item becomes is etl-lines.ts: no record,
+// however hostile, can make a COPY refuse its line (docs/etl-hostile-records.md).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from '../../lib/db';
 import { etlRows } from '../../lib/metrics';
 import type { StreamItem } from '../itresume/json-array-stream';
-import { validateRecord } from '../itresume/record';
+import { itemLine } from './etl-lines';
 
 export interface LoadCounts {
   fetched: number;
@@ -30,15 +31,6 @@ const STAGE_COLUMNS =
 const ATTEMPT_COLUMNS =
   'created_at, lti_user_id, attempt_type, is_correct, oauth_consumer_key, lis_result_sourcedid, lis_outcome_service_url, extra_params';
 
-// COPY text format: tab-separated, \N for NULL, backslash escapes for the separators.
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const esc = (v: string | null): string =>
-  v === null
-    ? '\\N'
-    : NEEDS_ESCAPE.test(v)
-      ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
-      : v;
-
 const BATCH_CHARS = 32 * 1024;
 const STAGING_BUFFERS = '256MB';
 
@@ -51,13 +43,14 @@ interface Tally {
   downloadMs: number;
 }
 
-/** A direct load keeps rejected items in memory until its COPY ends; past this many it goes staged. */
+/**
+ * A direct load keeps rejected items in memory until its COPY ends; past this many, or this much text
+ * (a hostile day of 1 MiB items), it goes staged.
+ */
 const MAX_HELD_REJECTS = 10_000;
+const MAX_HELD_CHARS = 16 << 20;
 
 class TooManyRejects extends Error {}
-
-const rejectLine = (raw: string, reason: string) =>
-  `\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${esc(raw)}\t${esc(reason)}\n`;
 
 /**
  * Turns items into COPY lines, batched into strings of ~32 KiB: large enough for few writes, small enough
@@ -69,34 +62,30 @@ async function* copyLines(
   batches: AsyncIterable<StreamItem[]>,
   tally: Tally,
   started: number,
-  direct?: { runId: number; heldRejects: string[] },
+  direct?: { runId: number; heldRejects: string[]; heldChars: number },
 ): AsyncGenerator<string> {
   const tail = direct ? `\t${direct.runId}\n` : '\t\\N\t\\N\n';
   let batch = '';
   for await (const items of batches) {
     for (const item of items) {
-      let reject: string;
-      if (item.kind === 'item') {
-        const v = validateRecord(item.value);
-        if (v.ok) {
-          const a = v.attempt;
-          tally.valid++;
-          if (tally.first === undefined || a.createdAt < tally.first) tally.first = a.createdAt;
-          if (tally.last === undefined || a.createdAt > tally.last) tally.last = a.createdAt;
-          batch += `${a.createdAt}\t${a.ltiUserId}\t${a.attemptType}\t${a.isCorrect === null ? '\\N' : a.isCorrect}\t${esc(
-            a.oauthConsumerKey,
-          )}\t${esc(a.lisResultSourcedid)}\t${esc(a.lisOutcomeServiceUrl)}\t${esc(
-            a.extraParams ? JSON.stringify(a.extraParams) : null,
-          )}${tail}`;
-          continue;
-        }
-        reject = rejectLine(item.raw ?? JSON.stringify(item.value), v.reason);
-      } else if (item.kind === 'bad-item') {
-        reject = rejectLine(item.raw, `not valid JSON: ${item.error}`);
-      } else continue;
+      if (item.kind === 'object') continue;
+      const l = itemLine(item, tail);
+      if (l.ok) {
+        tally.valid++;
+        const at = l.attempt.createdAt;
+        if (tally.first === undefined || at < tally.first) tally.first = at;
+        if (tally.last === undefined || at > tally.last) tally.last = at;
+        batch += l.line;
+        continue;
+      }
       tally.rejected++;
-      if (!direct) batch += reject;
-      else if (direct.heldRejects.push(reject) > MAX_HELD_REJECTS) throw new TooManyRejects();
+      if (!direct) batch += l.line;
+      else {
+        direct.heldChars += l.line.length;
+        if (direct.heldRejects.push(l.line) > MAX_HELD_REJECTS || direct.heldChars > MAX_HELD_CHARS) {
+          throw new TooManyRejects();
+        }
+      }
     }
     if (batch.length >= BATCH_CHARS) {
       yield batch;
@@ -215,16 +204,17 @@ export async function loadWindow(
     let inserted = 0;
     if (await windowIsEmpty(client, runId)) {
       tally = { valid: 0, rejected: 0, downloadMs: 0 };
-      const heldRejects: string[] = [];
+      const held = { runId, heldRejects: [] as string[], heldChars: 0 };
       await client.query('savepoint etl_direct');
       try {
         await copyIn(
           client,
           `copy etl_attempts (${ATTEMPT_COLUMNS}, run_id) from stdin`,
-          copyLines(openItems(), tally, started, { runId, heldRejects }),
+          copyLines(openItems(), tally, started, held),
         );
-        if (heldRejects.length)
-          await copyIn(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, [heldRejects.join('')]);
+        if (held.heldRejects.length) {
+          await copyIn(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, held.heldRejects);
+        }
         await client.query('release savepoint etl_direct');
         inserted = tally.valid;
       } catch (err) {

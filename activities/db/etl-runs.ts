@@ -1,6 +1,7 @@
 // The ETL's bookkeeping in PostgreSQL: one etl_runs row per window, and the per-day figures
 // (attempts, successful attempts, unique users) computed in SQL from etl_attempts.
 import type { Pool } from '../../lib/db';
+import { storableText } from './storable';
 
 export type RunTrigger = 'schedule' | 'manual' | 'backfill';
 
@@ -46,9 +47,10 @@ export async function beginRun(
 }
 
 export async function finishRun(pool: Pool, runId: number, status: 'succeeded' | 'failed', error?: string) {
+  // The error may quote the API's own reply, U+0000 included: stored escaped, or the update would fail too.
   await pool.query(
     `update etl_runs set status = $2, error = $3, finished_at = coalesce(finished_at, now()) where id = $1`,
-    [runId, status, error ?? null],
+    [runId, status, error === undefined ? null : storableText(error)],
   );
 }
 

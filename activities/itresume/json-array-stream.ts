@@ -13,6 +13,8 @@ export type StreamItem =
   | { kind: 'item'; value: unknown; raw?: string }
   /** An item whose text is not valid JSON: kept, with the raw text, for the rejected table. */
   | { kind: 'bad-item'; raw: string; error: string }
+  /** An item longer than the limit: its first `limit` bytes (`head`) are kept, the rest is skipped. */
+  | { kind: 'oversize-item'; head: string; bytes: number; limit: number }
   /** The body was a JSON object (an error reply), not an array. */
   | { kind: 'object'; value: unknown };
 
@@ -37,7 +39,10 @@ const COMMA = 0x2c;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 export interface SplitOptions {
-  /** An item longer than this is an error (keeps memory bounded on a hostile body). Default 1 MiB. */
+  /**
+   * An item longer than this is not held in memory (a hostile body cannot exhaust it): its first bytes
+   * are kept as an oversize-item and the rest is skipped. Default 1 MiB.
+   */
   maxItemBytes?: number;
   /** An object reply (the error shape) longer than this is cut. Default 1 MiB. */
   maxObjectBytes?: number;
@@ -63,6 +68,8 @@ class Scanner {
   escaped = false;
   resumeAt = 0; // bytes of `carry` already scanned
   objectParts: Buffer[] = [];
+  /** The item in progress once it outgrew maxItem: its first maxItem bytes, and how long it is so far. */
+  oversize: { head: Buffer; bytes: number } | undefined;
   objectBytes = 0;
 
   constructor(
@@ -172,7 +179,7 @@ class Scanner {
       else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
         if (depth === 0) {
           // A scalar item ended by the array's closing bracket.
-          out.push(parseItem(buf.toString('utf8', itemStart, i).trim()));
+          out.push(this.itemEnding(buf, itemStart, i));
           itemStart = -1;
           this.state = 'done';
           i++;
@@ -180,7 +187,7 @@ class Scanner {
         }
         depth--;
         if (depth === 0) {
-          out.push(parseItem(buf.toString('utf8', itemStart, i + 1)));
+          out.push(this.itemEnding(buf, itemStart, i + 1));
           itemStart = -1;
           if (oneItem) {
             i++;
@@ -188,7 +195,7 @@ class Scanner {
           }
         }
       } else if (depth === 0 && b === COMMA) {
-        out.push(parseItem(buf.toString('utf8', itemStart, i).trim()));
+        out.push(this.itemEnding(buf, itemStart, i));
         itemStart = -1;
         if (oneItem) {
           i++;
@@ -199,15 +206,36 @@ class Scanner {
     this.depth = depth;
     this.inString = inString;
     this.escaped = escaped;
-    if (this.state === 'array' && itemStart >= 0) {
-      this.carry = buf.subarray(itemStart);
-      this.resumeAt = this.carry.length;
-      this.carryStart = 0;
-      if (this.carry.length > this.maxItem) {
-        throw new JsonStreamError(`an item is larger than ${this.maxItem} bytes`, false);
-      }
-    } else this.carryStart = -1;
+    if (this.state === 'array' && itemStart >= 0) this.carryOver(buf, itemStart);
+    else this.carryStart = -1;
     return i;
+  }
+
+  /** The item that ends at `end` (exclusive); when oversize, it began in an earlier chunk. */
+  private itemEnding(buf: Buffer, start: number, end: number): StreamItem {
+    const over = this.oversize;
+    if (!over) return parseItem(buf.toString('utf8', start, end).trim());
+    this.oversize = undefined;
+    return {
+      kind: 'oversize-item',
+      head: over.head.toString('utf8'),
+      bytes: over.bytes + end - start,
+      limit: this.maxItem,
+    };
+  }
+
+  /** Keeps the unfinished item from `start` for the next chunk — or, past maxItem, only its head. */
+  private carryOver(buf: Buffer, start: number) {
+    this.carryStart = 0;
+    if (!this.oversize && buf.length - start <= this.maxItem) {
+      this.carry = buf.subarray(start);
+      this.resumeAt = this.carry.length;
+      return;
+    }
+    if (this.oversize) this.oversize.bytes += buf.length - start;
+    else this.oversize = { head: Buffer.from(buf.subarray(start, start + this.maxItem)), bytes: buf.length - start };
+    this.carry = EMPTY;
+    this.resumeAt = 0;
   }
 
   carryStart = -1; // where the unfinished item starts in the next buffer (0) or -1 between items

@@ -32,6 +32,15 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   '\n': '', // a backslash-newline continues the line
 };
 
+/** The characters a string scan looks for, by index: its two quotes, a backslash, a newline. */
+const SEARCHED = ["'", '"', '\\', '\n'] as const;
+type Searched = 0 | 1 | 2 | 3;
+const SLASH = 2;
+const NEWLINE = 3;
+
+/** The earlier of two positions that were found (>= 0), or -1 when neither was. */
+const earlier = (a: number, b: number) => (b >= 0 && (a < 0 || b < a) ? b : a);
+
 class Parser {
   pos = 0;
   constructor(readonly text: string) {}
@@ -120,28 +129,39 @@ class Parser {
   }
 
   string(): string {
-    const quote = this.text[this.pos++]!;
+    const quote = this.text[this.pos++] === "'" ? 0 : 1;
     let out = '';
     for (;;) {
       // Jump from escape to escape (most strings have none) instead of walking every character.
-      const end = this.text.indexOf(quote, this.pos);
-      const slash = this.text.indexOf('\\', this.pos);
-      const plainEnd = slash >= 0 && slash < end ? slash : end;
-      if (end < 0 && slash < 0) this.fail('unterminated string');
-      const plain = this.text.slice(this.pos, plainEnd < 0 ? this.text.length : plainEnd);
-      if (plainEnd < 0 || plain.includes('\n')) {
-        this.pos += plain.includes('\n') ? plain.indexOf('\n') : plain.length;
-        this.fail('unterminated string');
-      }
-      out += plain;
-      this.pos = plainEnd;
-      if (plainEnd === end) {
+      const end = this.next(quote);
+      const stop = earlier(earlier(end, this.next(SLASH)), this.next(NEWLINE));
+      if (stop < 0) this.fail('unterminated string');
+      out += this.text.slice(this.pos, stop);
+      this.pos = stop;
+      if (stop === end) {
         this.pos++;
         return out;
       }
+      // A raw newline ends a Python string literal that is not triple-quoted.
+      if (this.text[stop] === '\n') this.fail('unterminated string');
       out += this.escape();
     }
   }
+
+  /**
+   * Where SEARCHED[which] next occurs at or after this.pos (-1: nowhere). The answer is remembered until the
+   * parser moves past it, so each character is searched for across the text once in all: a fresh
+   * indexOf per escape or per string rescanned the rest of the text each time (O(n²) on a hostile
+   * value — seconds per megabyte, blocking the activity's heartbeats).
+   */
+  next(which: Searched): number {
+    const known = this.ahead[which]!;
+    if (known === -1 || known >= this.pos) return known;
+    return (this.ahead[which] = this.text.indexOf(SEARCHED[which], this.pos));
+  }
+
+  /** Per SEARCHED character: its next position, -1 (none left) or -2 (not searched yet). */
+  private readonly ahead = [-2, -2, -2, -2];
 
   /** One backslash escape at this.pos (Python's rules); returns its text. */
   escape(): string {

@@ -53,7 +53,7 @@ function canonicalCreatedAt(v: string): string | undefined {
   const h = digitsAt(v, 11, 13);
   const mi = digitsAt(v, 14, 16);
   const sec = digitsAt(v, 17, 19);
-  if (y < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(y, month)) return;
+  if (y < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(y, month)) return;
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return;
   return v;
 }
@@ -66,11 +66,9 @@ export function parseCreatedAt(value: unknown): string | undefined {
   const m = CREATED_AT.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = ''] = m;
-  const month = +mo!;
-  const day = +d!;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(+y!, month) || +h! > 23 || +mi! > 59 || +s! > 59) {
-    return undefined;
-  }
+  const [year, month, day] = [+y!, +mo!, +d!];
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (+h! > 23 || +mi! > 59 || +s! > 59) return undefined;
   return `${y}-${mo}-${d} ${h}:${mi}:${s}.${frac.padEnd(6, '0')}`;
 }
 
@@ -102,7 +100,8 @@ export function validateRecord(item: unknown): Validated {
   }
 
   const createdAt = parseCreatedAt(r.created_at);
-  if (!createdAt) problems.push('created_at is not a UTC timestamp YYYY-MM-DD HH:MM:SS[.ffffff]');
+  // Year 0000 matches the pattern, but PostgreSQL has no year 0 ("date/time field value out of range").
+  if (!createdAt) problems.push('created_at is not a UTC timestamp YYYY-MM-DD HH:MM:SS[.ffffff] (years 0001-9999)');
 
   let params: Record<string, PyValue> = {};
   if (r.passback_params !== null && r.passback_params !== undefined) {

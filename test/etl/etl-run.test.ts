@@ -12,6 +12,7 @@ import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
 import { utcDay } from '../../lib/etl-windows';
 import { etlRun, type EtlRunInput } from '../../workflows/etl-run';
+import { HOSTILE_KINDS, renderRecord, type HostileKind } from '../fakes/itresume';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { attemptsOn, etlWorld, type EtlWorld } from './harness';
 
@@ -164,6 +165,64 @@ describe('daily ETL', () => {
     expect(JSON.parse(broken.raw)).toMatchObject({
       passback_params: "{'oauth_consumer_key': '', 'lis_result_sourcedid': 'unterminated}",
     });
+  });
+
+  it('keeps records holding U+0000 or lone surrogates (escaped or raw) in etl_rejected, on a first load and a re-run', async () => {
+    const day = '2023-03-17';
+    const world = await etlWorld({ days: [day], recordsPerDay: 140, seed: 'nul', hostileEvery: 5 });
+    const want = world.itresume.expected(day);
+    expect(want).toMatchObject({ hostile: 28, malformed: 0, total: 140 });
+    const start = Date.parse(`${day}T00:00:00Z`) * 1000;
+    const hostile = [...world.itresume.generator.between(start, start + 86_400_000_000)].filter((r) => r.hostile);
+    expect(new Set(hostile.map((r) => r.hostile))).toEqual(new Set(HOSTILE_KINDS));
+    // The reply really carries them both ways: \u0000 escapes, and raw NUL bytes.
+    const sent = hostile.map(renderRecord).join('');
+    expect(sent).toContain('\\u0000');
+    expect(sent).toContain('\u0000');
+
+    const reasons: Record<HostileKind, RegExp> = {
+      'nul-python-escape': /^passback_params: lis_result_sourcedid holds U\+0000, which PostgreSQL cannot store$/,
+      'nul-json-escape': /^passback_params: oauth_consumer_key holds U\+0000, which PostgreSQL cannot store$/,
+      'nul-extra-param': /^passback_params: extra_params\["note"\] holds U\+0000, which PostgreSQL cannot store$/,
+      'lone-surrogate': /^passback_params: lis_outcome_service_url holds a lone surrogate \(U\+DC00\), which/,
+      'nul-raw-passback':
+        /^not valid JSON: Bad control character in string literal .*; raw held U\+0000, stored as \\u0000$/,
+      'nul-raw-user':
+        /^not valid JSON: Bad control character in string literal .*; raw held U\+0000, stored as \\u0000$/,
+      'nul-attempt-type': /^attempt_type "(run|submit)\\u0000" is not run\|submit$/,
+    };
+    // The first load of the day goes straight into etl_attempts, the re-run through the staging table.
+    for (const pass of ['direct', 'staged']) {
+      const run = await runEtl(world, { start: day, lookbackHours: 0 });
+      expect(run.error, pass).toBeUndefined();
+      const inserted = pass === 'direct' ? want.attempts : 0;
+      const counts = { fetched: 140, inserted, duplicates: want.attempts - inserted, rejected: 28 };
+      expect(run.result!.windows[0], pass).toMatchObject(counts);
+      expect(await runsOf(world, run.workflowId)).toEqual([
+        expect.objectContaining({ status: 'succeeded', ...counts }),
+      ]);
+      expect(await attemptsOn(world.pool, day)).toBe(want.attempts);
+      expect(run.result!.days[0]).toEqual({
+        date: day,
+        attempts: want.attempts,
+        successful: want.successful,
+        uniqueUsers: want.uniqueUsers,
+      });
+    }
+
+    // Each kept once, as sent: the JSON text of the record (a raw NUL spelled \u0000), with its reason.
+    const { rows } = await world.pool.query<{ raw: string; reason: string }>(
+      `select raw, reason from etl_rejected where raw like $1`,
+      [`%"created_at":"${day} %`],
+    );
+    expect(rows).toHaveLength(28);
+    for (const r of hostile) {
+      const { malformed: _m, hostile: kind, ...item } = r;
+      const row = rows.find((x) => x.raw === JSON.stringify(item));
+      expect(row, JSON.stringify(item)).toBeDefined();
+      expect(JSON.parse(row!.raw)).toEqual(item);
+      expect(row!.reason).toMatch(reasons[kind!]);
+    }
   });
 
   it('absorbs a record the API sends twice in one reply (the key, not the row count, decides)', async () => {

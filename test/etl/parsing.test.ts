@@ -56,6 +56,53 @@ describe('passback_params parser', () => {
   });
 });
 
+describe('passback_params parser on hostile input', () => {
+  it('reads strings between, around and inside the other quote, and says where a string breaks', () => {
+    expect(parsePythonLiteral(`{'a': "x'y", "b": 'z"w', 'c': 'line\\\ncontinued', 'd': "\\"'"}`)).toEqual({
+      a: "x'y",
+      b: 'z"w',
+      c: 'linecontinued',
+      d: `"'`,
+    });
+    expect(() => parsePythonLiteral("{'a': 'one\ntwo'}")).toThrow('unterminated string at offset 10');
+    expect(() => parsePythonLiteral("{'a': 'x\\ty")).toThrow('unterminated string at offset 10');
+    expect(() => parsePythonLiteral("{'a': 'x\\")).toThrow('unterminated escape at offset 8');
+  });
+
+  // Linear work grows ~4x when the text does; the quadratic scanner this replaces grew 16-40x (seconds
+  // for 1 MB of escapes, minutes for 4 MB). A ratio of CPU times, each the best of three, so neither a slow
+  // machine nor other processes on it can fail the test; a deadline bounds the run when it is quadratic.
+  const LIMIT = 8;
+  const cpuTimeOf = (text: string) => {
+    const started = process.cpuUsage();
+    parsePythonLiteral(text);
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / 1000;
+  };
+  const growth = (make: (megabytes: number) => string) => {
+    const [small, large] = [make(1), make(4)];
+    const deadline = performance.now() + 20_000;
+    const bestOf3 = (text: string) => {
+      let best = Infinity;
+      for (let i = 0; i < 3 && (i === 0 || performance.now() < deadline); i++) best = Math.min(best, cpuTimeOf(text));
+      return best;
+    };
+    let ratio = Infinity;
+    for (let attempt = 0; attempt < 3 && ratio >= LIMIT && performance.now() < deadline; attempt++) {
+      ratio = Math.min(ratio, bestOf3(large) / Math.max(bestOf3(small), 0.5));
+    }
+    return ratio;
+  };
+
+  it.each([
+    ['one string of escapes', (mb: number) => `{'k': '${'\\n'.repeat(mb * 500_000)}'}`],
+    ['many short strings', (mb: number) => `{${"'k': 'v', ".repeat(mb * 100_000)}}`],
+  ])('parses %s in time linear in its length', (_shape, make) => {
+    expect(make(1).length).toBeGreaterThanOrEqual(1_000_000);
+    expect(growth(make)).toBeLessThan(LIMIT);
+  });
+});
+
 describe('record validation', () => {
   const good = {
     lti_user_id: '0123456789abcdef0123456789ABCDEF',
@@ -102,7 +149,14 @@ describe('record validation', () => {
     expect(reason({ ...good, created_at: '2023-02-30 10:00:00' })).toMatch(/created_at/);
     expect(reason({ ...good, created_at: 'yesterday' })).toMatch(/created_at/);
     // The API's own 26-character form is checked as strictly as any other.
-    for (const bad of ['2023-02-30 10:00:00.000000', '2023-05-31 24:00:00.000000', '2023-13-01 10:00:00.000000']) {
+    for (const bad of [
+      '2023-02-30 10:00:00.000000',
+      '2023-05-31 24:00:00.000000',
+      '2023-13-01 10:00:00.000000',
+      // PostgreSQL has no year 0: the COPY would refuse it, and the whole window with it.
+      '0000-01-01 10:00:00.000000',
+      '0000-01-01 10:00:00',
+    ]) {
       expect(reason({ ...good, created_at: bad }), bad).toMatch(/created_at/);
     }
     expect(reason({ ...good, created_at: '2023-05-31 09:6:11.3136460' })).toMatch(/created_at/);
@@ -115,12 +169,12 @@ describe('record validation', () => {
   });
 });
 
-async function collect(chunks: string[]): Promise<StreamItem[]> {
+async function collect(chunks: string[], options: { maxItemBytes?: number } = {}): Promise<StreamItem[]> {
   const out: StreamItem[] = [];
   async function* source() {
     for (const c of chunks) yield Buffer.from(c);
   }
-  for await (const batch of splitJsonArray(source())) out.push(...batch);
+  for await (const batch of splitJsonArray(source(), options)) out.push(...batch);
   return out;
 }
 
@@ -157,6 +211,20 @@ describe('streaming JSON array splitter', () => {
     await expect(collect(['<html>'])).rejects.toMatchObject({ truncated: false });
     await expect(collect(['[1] x'])).rejects.toMatchObject({ truncated: false });
   });
+
+  it('keeps the head of an item over the size limit as oversize-item and goes on with the next', async () => {
+    const big = JSON.stringify({ note: 'x'.repeat(300), nested: [{ q: '"]},' }] });
+    const text = `[{"a":1},${big},"${'s'.repeat(200)}",{"b":2}]`;
+    // Cut small, so the big items span chunks and neither ever sits whole in one.
+    const chunks = text.match(/[^]{1,16}/g)!;
+    const items = await collect(chunks, { maxItemBytes: 64 });
+    expect(items).toEqual([
+      expect.objectContaining({ kind: 'item', value: { a: 1 } }),
+      { kind: 'oversize-item', head: big.slice(0, 64), bytes: big.length, limit: 64 },
+      { kind: 'oversize-item', head: `"${'s'.repeat(63)}`, bytes: 202, limit: 64 },
+      expect.objectContaining({ kind: 'item', value: { b: 2 } }),
+    ]);
+  });
 });
 
 describe('windows', () => {
@@ -182,6 +250,29 @@ describe('windows', () => {
     expect(rangeProblems({ start: '2024-10-05', end: '2024-10-01' }, '2024-10-09')[0]?.field).toBe('end');
     expect(rangeProblems({ start: '2024-10-10' }, '2024-10-09')[0]?.field).toBe('start');
     expect(rangeProblems({ end: '2024-10-01' }, '2024-10-09')[0]?.field).toBe('start');
+  });
+
+  it('checks the 400-day limit by arithmetic, before building any list of days', () => {
+    // 2024-01-01 + 399 days = 2025-02-03: exactly 400 days is allowed, one more is not.
+    expect(rangeProblems({ start: '2024-01-01', end: '2025-02-03' }, '2026-01-01')).toEqual([]);
+    expect(rangeProblems({ start: '2024-01-01', end: '2025-02-04' }, '2026-01-01')).toEqual([
+      { field: 'end', message: 'a run covers at most 400 days' },
+    ]);
+    // A start of 0000-01-01 once walked ~740k days to find out; count the date arithmetic it does now.
+    const parse = Date.parse;
+    let calls = 0;
+    Date.parse = (text: string) => {
+      calls++;
+      return parse(text);
+    };
+    try {
+      expect(rangeProblems({ start: '0000-01-01', end: '2026-01-01' }, '2026-01-01')).toEqual([
+        { field: 'end', message: 'a run covers at most 400 days' },
+      ]);
+    } finally {
+      Date.parse = parse;
+    }
+    expect(calls).toBeLessThan(10);
   });
 });
 

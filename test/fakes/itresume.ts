@@ -2,6 +2,8 @@
 // UTC `YYYY-MM-DD HH:MM:SS.ffffff`, one interval -> one JSON array, `{"errors": ...}` on a problem).
 // Records are generated deterministically from (seed, day, index), so a test knows the expected
 // figures without the fake keeping them, and a million records stream out with flat memory.
+// Bad data on request: `malformedEvery` (records that fail validation), `hostileEvery` (records holding
+// U+0000 or lone surrogates, escaped or as raw bytes: HOSTILE_KINDS), `repeatEvery` (a record sent twice).
 // Fault injection (faults.ts): a `status` fault answers that status with an `errors` body (status 200
 // gives the "200 + errors" reply), `retryAfter` adds Retry-After; `delay` holds a request; `drop` cuts it.
 import { createHash } from 'node:crypto';
@@ -22,6 +24,29 @@ export const MALFORMED_KINDS: MalformedKind[] = [
   'bad-date',
 ];
 
+/**
+ * Records holding what PostgreSQL cannot store (U+0000, a lone surrogate), in several fields: escaped in
+ * the JSON (`\u0000`), as Python escapes inside passback_params, or as raw NUL bytes in the body (which
+ * makes the item invalid JSON, as a careless producer would send it).
+ */
+export type HostileKind =
+  | 'nul-python-escape'
+  | 'nul-json-escape'
+  | 'nul-extra-param'
+  | 'lone-surrogate'
+  | 'nul-raw-passback'
+  | 'nul-raw-user'
+  | 'nul-attempt-type';
+export const HOSTILE_KINDS: HostileKind[] = [
+  'nul-python-escape',
+  'nul-json-escape',
+  'nul-extra-param',
+  'lone-surrogate',
+  'nul-raw-passback',
+  'nul-raw-user',
+  'nul-attempt-type',
+];
+
 export interface ItResumeFakeOptions {
   client?: string;
   clientKey?: string;
@@ -32,6 +57,11 @@ export interface ItResumeFakeOptions {
   seed?: string;
   /** Every Nth record of a day is malformed (cycling through MALFORMED_KINDS); 0 = none (default). */
   malformedEvery?: number;
+  /**
+   * Every Nth record of a day holds U+0000 or a lone surrogate (cycling through HOSTILE_KINDS); 0 = none
+   * (default). A record that is also due to be malformed stays malformed.
+   */
+  hostileEvery?: number;
   /** Every Nth record of a day is sent twice in the same reply (0 = never, the default). */
   repeatEvery?: number;
   /** Only these days have records (YYYY-MM-DD); default: every day. */
@@ -51,7 +81,31 @@ export interface Record_ {
   created_at: string;
 }
 
+type Generated = Record_ & { malformed?: MalformedKind; hostile?: HostileKind };
+
 const DAY_US = 86_400_000_000;
+
+/** A record as the reply's JSON holds it; the raw-NUL kinds carry the NUL byte unescaped. */
+export function renderRecord(r: Generated): string {
+  const { malformed: _m, hostile, ...item } = r;
+  const text = JSON.stringify(item);
+  return hostile?.startsWith('nul-raw') ? text.replaceAll('\\u0000', '\u0000') : text;
+}
+
+/** Makes `rec` the hostile kind of record: what it holds where, as the JSON text will carry it. */
+function makeHostile(rec: Generated, kind: HostileKind, task: string) {
+  rec.hostile = kind;
+  const NUL = '\u0000';
+  if (kind === 'nul-python-escape') rec.passback_params = `{'lis_result_sourcedid': 'course-v1:${task}\\x00:lms'}`;
+  if (kind === 'nul-json-escape') rec.passback_params = `{'oauth_consumer_key': 'key${NUL}${task}'}`;
+  if (kind === 'nul-extra-param') rec.passback_params = `{'lis_result_sourcedid': 's', 'note': 'a\\0b${task}'}`;
+  if (kind === 'lone-surrogate')
+    rec.passback_params = `{'lis_outcome_service_url': 'https://lms.example.org/${task}\\udc00'}`;
+  if (kind === 'nul-raw-passback') rec.passback_params = `{'lis_result_sourcedid': 'raw${NUL}${task}'}`;
+  if (kind === 'nul-raw-user') rec.lti_user_id = `${rec.lti_user_id!.slice(0, 16)}${NUL}${rec.lti_user_id!.slice(17)}`;
+  if (kind === 'nul-attempt-type') rec.attempt_type = `${rec.attempt_type}${NUL}`;
+}
+
 const TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.(\d{6})$/;
 
 /** `2023-05-31 09:16:11.313646` -> microseconds since the epoch, or undefined. */
@@ -83,10 +137,11 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
   );
   const every = options.malformedEvery ?? 0;
   const repeat = options.repeatEvery ?? 0;
+  const hostileEvery = options.hostileEvery ?? 0;
   const onlyDays = options.days ? new Set(options.days) : undefined;
 
   /** Record i of the day starting at dayUs (µs); i spreads evenly over the day, so times are unique. */
-  function record(dayUs: number, i: number): Record_ & { malformed?: MalformedKind } {
+  function record(dayUs: number, i: number): Generated {
     const dayNo = Math.floor(dayUs / DAY_US);
     const h = mix(dayNo, i);
     const us = dayUs + Math.floor((i * DAY_US) / perDay) + (h % Math.max(1, Math.floor(DAY_US / perDay / 2)));
@@ -102,7 +157,7 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
           : variant === 2
             ? `{}`
             : `{'lis_outcome_service_url': 'https://lms.example.org/grade\\x2fhandler', 'attempt': ${h % 5}, 'graded': True}`;
-    const rec: Record_ & { malformed?: MalformedKind } = {
+    const rec: Generated = {
       lti_user_id: user,
       passback_params: passback,
       is_correct: submit ? (h >>> 4) % 2 : null,
@@ -121,12 +176,14 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
       }
       if (kind === 'unknown-type') rec.attempt_type = 'debug';
       if (kind === 'bad-date') rec.created_at = `${rec.created_at.slice(0, 5)}13${rec.created_at.slice(7)}`;
+    } else if (hostileEvery > 0 && i % hostileEvery === hostileEvery - 1) {
+      makeHostile(rec, HOSTILE_KINDS[Math.floor(i / hostileEvery) % HOSTILE_KINDS.length]!, task);
     }
     return rec;
   }
 
   /** Every record whose created_at is in [startUs, endUs), in time order (malformed ones by their slot). */
-  function* between(startUs: number, endUs: number): Generator<Record_ & { malformed?: MalformedKind }> {
+  function* between(startUs: number, endUs: number): Generator<Generated> {
     for (let day = Math.floor(startUs / DAY_US) * DAY_US; day < endUs; day += DAY_US) {
       if (onlyDays && !onlyDays.has(new Date(day / 1000).toISOString().slice(0, 10))) continue;
       for (let i = 0; i < perDay; i++) {
@@ -142,12 +199,16 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
     }
   }
 
-  /** What a correct ETL must report for this day: its valid records' figures, and the malformed count. */
+  /**
+   * What a correct ETL must report for this day: its valid records' figures, the malformed count, and
+   * the hostile count (PostgreSQL cannot store them as they are: a correct ETL keeps them as rejected).
+   */
   function expected(day: string) {
     const start = Date.parse(`${day}T00:00:00Z`) * 1000;
     let attempts = 0;
     let successful = 0;
     let malformed = 0;
+    let hostile = 0;
     const seen = new Set<string>();
     const keys = new Set<string>();
     let repeated = 0;
@@ -162,6 +223,10 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
         malformed++;
         continue;
       }
+      if (r.hostile) {
+        hostile++;
+        continue;
+      }
       attempts++;
       if (r.is_correct === 1) successful++;
       seen.add(r.lti_user_id!);
@@ -171,8 +236,9 @@ export function createGenerator(options: ItResumeFakeOptions = {}) {
       successful,
       uniqueUsers: seen.size,
       malformed,
+      hostile,
       repeated,
-      total: attempts + malformed + repeated,
+      total: attempts + malformed + hostile + repeated,
     };
   }
 
@@ -236,8 +302,7 @@ export async function startItResumeFake(options: ItResumeFakeOptions = {}) {
     let chunk = '[';
     let first = true;
     for (const r of gen.between(start, end)) {
-      const { malformed: _m, ...item } = r;
-      chunk += (first ? '' : ',') + JSON.stringify(item);
+      chunk += (first ? '' : ',') + renderRecord(r);
       first = false;
       if (chunk.length >= 64 * 1024) {
         if (!out.write(chunk)) await once(out as unknown as NodeJS.EventEmitter, 'drain');
