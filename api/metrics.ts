@@ -12,7 +12,8 @@ openapi.registerPath({
   responses: { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: z.string() } } } },
 });
 
-function routeLabel(req: Request): string {
+/** The matched route template (`/jobs/:id`), or `unmatched`: also the name of a request's span (api/tracing.ts). */
+export function routeLabel(req: Request): string {
   // req.route is set once a route matched; baseUrl carries the mount path of a nested router.
   const route = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof route === 'string') return `${req.baseUrl}${route}` || '/';

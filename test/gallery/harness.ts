@@ -8,6 +8,7 @@ import { createApp } from '../../api/app';
 import type { Config } from '../../lib/config';
 import { createPool, type Pool } from '../../lib/db';
 import { createLogger, type Logger } from '../../lib/logger';
+import type { Tracing } from '../../lib/tracing';
 import { freePort } from '../../lib/ports';
 import { testConfig } from '../helpers/config';
 import { testClient, uniqueTaskQueue } from '../helpers/temporal';
@@ -43,7 +44,10 @@ export interface Stack {
   taskQueue: string;
 }
 
-export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  overrides: Record<string, string> = {},
+  options: { tracing?: Tracing } = {},
+): Promise<Stack> {
   const [gallery, files, google, yandex] = await Promise.all([
     startGalleryFake({ basePath: '/gallery' }),
     startSourceServer(),
@@ -83,10 +87,10 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   });
   google.addRedirectUri(`${config.FERRY_PUBLIC_URL}/oauth/google/callback`);
   yandex.addRedirectUri(`${config.FERRY_PUBLIC_URL}/oauth/yandex/callback`);
-  const temporal = await testClient(config);
+  const temporal = await testClient(config, options);
   const pool = createPool(config.DATABASE_URL!);
   const logger = createLogger({ level: 'silent' });
-  const app = createApp({ config, temporal, pool, logger });
+  const app = createApp({ config, temporal, pool, logger, tracing: options.tracing });
   const server = app.listen(apiPort, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   cleanups.push(
