@@ -28,7 +28,7 @@ export function createApp(deps: ApiDeps): express.Express {
       serializers: { req: scrubSecretParams }, // OAuth callbacks carry a one-time code in the query
     }),
   );
-  app.use(metricsRoutes()); // first after logging: it times every request below and serves /metrics
+  app.use(metricsRoutes(deps)); // first after logging: it times every request below and serves /metrics
   app.use(express.json({ limit: deps.config.API_BODY_LIMIT }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.API_BODY_LIMIT }));
   app.use(healthRoutes(deps));

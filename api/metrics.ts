@@ -3,12 +3,14 @@
 // route template (`/jobs/:id`), never the raw URL, so ids do not explode the series count.
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { ApiDeps } from './deps';
 import { registry as openapi, z } from './openapi';
+import { registerTransfersMetric } from './transfers-metric';
 
 openapi.registerPath({
   method: 'get',
   path: '/metrics',
-  summary: 'Prometheus metrics: request counts and latencies by route, process metrics',
+  summary: 'Prometheus metrics: request counts and latencies by route, transfers by status, process metrics',
   responses: { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: z.string() } } } },
 });
 
@@ -20,10 +22,20 @@ export function routeLabel(req: Request): string {
   return 'unmatched';
 }
 
-/** One registry per app: tests build several apps in one process without clashing metric names. */
-export function metricsRoutes(): Router {
+/**
+ * One registry per app: tests build several apps in one process without clashing metric names. With
+ * `deps`, also ferry_transfers (api/transfers-metric.ts), counted in Temporal at scrape time.
+ */
+export function metricsRoutes(deps?: Pick<ApiDeps, 'temporal' | 'config' | 'logger'>): Router {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'ferry_api_' });
+  if (deps) {
+    registerTransfersMetric(register, {
+      temporal: deps.temporal,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      logger: deps.logger,
+    });
+  }
   const requests = new Counter({
     name: 'ferry_api_http_requests_total',
     help: 'HTTP requests by method, route template and status',

@@ -7,6 +7,7 @@ import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import { ferryDataConverter } from '../lib/codec';
 import type { Tracing } from '../lib/tracing';
+import { countActivityFailures } from './activity-metrics';
 import { tracingWorkerParts, WORKFLOW_INTERCEPTOR_MODULES } from './tracing';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -44,7 +45,10 @@ export async function createFerryWorker(options: {
     // the workflows' local activities (they run where the workflow runs) but polls no activity tasks.
     ...workflows?.source,
     activities: options.activities,
-    interceptors: { activity: tracing.activity, workflowModules: workflows?.workflowModules },
+    interceptors: {
+      activity: [countActivityFailures, ...tracing.activity],
+      workflowModules: workflows?.workflowModules,
+    },
     sinks: tracing.sinks,
     enableNonLocalActivities: role !== 'workflows',
     dataConverter: ferryDataConverter(config.encryptionKeys),
