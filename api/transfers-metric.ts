@@ -27,7 +27,8 @@ const COUNT_TIMEOUT_MS = 2_000;
 type Counts = Map<string, Map<string, number>>; // workflow type -> status label -> count
 
 async function countByStatus(temporal: Client, taskQueue: string, workflowType: string): Promise<Map<string, number>> {
-  const query = `WorkflowType = "${workflowType}" AND TaskQueue = "${taskQueue}" GROUP BY ExecutionStatus`;
+  const quoted = (v: string) => `"${v.replace(/["\\]/g, '\\$&')}"`;
+  const query = `WorkflowType = ${quoted(workflowType)} AND TaskQueue = ${quoted(taskQueue)} GROUP BY ExecutionStatus`;
   const { groups } = await temporal.connection.withDeadline(Date.now() + COUNT_TIMEOUT_MS, () =>
     temporal.workflow.count(query),
   );
