@@ -28,13 +28,23 @@ interface Query {
   legend: string;
 }
 
+/** Every panel's queries, and the template variables' `label_values(metric, label)` as `metric`. */
 function dashboardQueries(): Query[] {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
     panels: Array<{ title: string; targets?: Array<{ expr: string; legendFormat?: string }> }>;
+    templating: { list: Array<{ name: string; type: string; query?: { query: string } }> };
   };
-  return dashboard.panels.flatMap((p) =>
+  const panels = dashboard.panels.flatMap((p) =>
     (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr, legend: t.legendFormat ?? '' })),
   );
+  const variables = dashboard.templating.list
+    .filter((v) => v.type === 'query')
+    .map((v) => {
+      const [, metric, label] = /^label_values\((\w+),\s*(\w+)\)$/.exec(v.query?.query ?? '') ?? [];
+      expect(metric, `variable ${v.name}`).toBeDefined();
+      return { panel: `variable ${v.name}`, expr: metric!, legend: `{{${label}}}` };
+    });
+  return [...panels, ...variables];
 }
 
 /** The selectors of a PromQL expression (metric name and the labels it matches on) and its grouping labels. */
