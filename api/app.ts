@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './errors';
 import { createApiMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { scrubSecretParams } from './oauth/scrub';
+import { traceRequests } from './tracing';
 import { cloudArchiveRoutes } from './routes/cloud-archive';
 import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
@@ -22,6 +23,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  if (deps.tracing) app.use(traceRequests()); // first: everything below runs inside the request's span
   app.use(
     pinoHttp({
       logger: deps.logger,

@@ -4,6 +4,7 @@ import type { Config } from '../lib/config';
 import type { Pool } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ApiMetrics } from './metrics';
+import type { Tracing } from '../lib/tracing';
 
 export interface ApiDeps {
   config: Config;
@@ -12,4 +13,6 @@ export interface ApiDeps {
   logger: Logger;
   /** Request metrics, served on API_METRICS_PORT by api/main.ts; a fresh registry when omitted. */
   metrics?: ApiMetrics;
+  /** Set when traces are on (lib/tracing.ts): every request is then a span. */
+  tracing?: Tracing;
 }

@@ -4,17 +4,21 @@ import { ConfigError, loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { createLazyClient } from '../lib/temporal';
+import { startTracing } from '../lib/tracing';
 import { createApp } from './app';
 import { createApiMetrics, startApiMetricsServer } from './metrics';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'ferry-api' });
-  const temporal = createLazyClient(config);
+  const tracing = startTracing(config, 'ferry-api');
+  const temporal = createLazyClient(config, { tracing });
   const pool = config.DATABASE_URL ? createPool(config.DATABASE_URL, { max: 4 }) : undefined;
-  const metrics = createApiMetrics();
-  const app = createApp({ config, temporal, pool, logger, metrics });
+  const metrics = createApiMetrics({ config, temporal, logger });
+  const app = createApp({ config, temporal, pool, logger, metrics, tracing });
   const metricsServer = await startApiMetricsServer({ port: config.API_METRICS_PORT, metrics, logger });
+  if (tracing)
+    logger.info({ collector: new URL(config.OTEL_EXPORTER_OTLP_ENDPOINT!).origin }, 'traces exported over OTLP/HTTP');
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'Ferry API listening'));
 
   let stopping = false;
@@ -26,6 +30,7 @@ async function main() {
       await metricsServer.close();
       await pool?.end();
       await temporal.connection.close();
+      await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
       process.exit(0);
     });
     server.closeIdleConnections();

@@ -8,8 +8,11 @@ import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../lib/logger';
+import type { ApiDeps } from './deps';
+import { registerTransfersMetric } from './transfers-metric';
 
-function routeLabel(req: Request): string {
+/** The matched route template (`/jobs/:id`), or `unmatched`: also the name of a request's span (api/tracing.ts). */
+export function routeLabel(req: Request): string {
   // req.route is set once a route matched; baseUrl carries the mount path of a nested router.
   const route = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof route === 'string') return `${req.baseUrl}${route}` || '/';
@@ -22,10 +25,20 @@ export interface ApiMetrics {
   registry: Registry;
 }
 
-/** One registry per app: tests build several apps in one process without clashing metric names. */
-export function createApiMetrics(): ApiMetrics {
+/**
+ * One registry per app: tests build several apps in one process without clashing metric names. With
+ * `deps`, also ferry_transfers (api/transfers-metric.ts), counted in Temporal at scrape time.
+ */
+export function createApiMetrics(deps?: Pick<ApiDeps, 'temporal' | 'config' | 'logger'>): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ferry_api_' });
+  if (deps) {
+    registerTransfersMetric(registry, {
+      temporal: deps.temporal,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      logger: deps.logger,
+    });
+  }
   const requests = new Counter({
     name: 'ferry_api_http_requests_total',
     help: 'HTTP requests by method, route template and status',

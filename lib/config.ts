@@ -92,6 +92,10 @@ export const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0),
   WORKER_HEALTH_PORT: int(9464, 0),
   WORKER_SDK_METRICS_PORT: int(9465, 0),
+  // Traces (lib/tracing.ts): on when an OTLP/HTTP endpoint is set. The OTel SDK itself reads these two
+  // and the other standard OTEL_* variables; they are parsed here so a malformed URL fails at start.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: optionalString,
 
   // Payload encryption and the Web UI's codec endpoint
   FERRY_ENCRYPTION_KEY: base64Key.optional(),

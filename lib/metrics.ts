@@ -30,6 +30,14 @@ export const failures = new Counter({
   registers: [ferryRegistry],
 });
 
+/** Failed activity attempts of every job, by activity and FailureType (workers/activity-metrics.ts). */
+export const activityFailures = new Counter({
+  name: 'ferry_activity_failures_total',
+  help: 'Failed activity attempts by activity type and reason (a FailureType or the error class)',
+  labelNames: ['activity_type', 'reason'] as const,
+  registers: [ferryRegistry],
+});
+
 /** Rows the daily ETL loaded, by target table. */
 export const etlRows = new Counter({
   name: 'ferry_etl_rows_total',
@@ -38,16 +46,32 @@ export const etlRows = new Counter({
   registers: [ferryRegistry],
 });
 
+// The label values known in advance start at 0: a rate over a series that appears only with its first
+// file reads as no data, and the dashboard's panels have every cloud from the start.
+for (const destination of ['google_drive', 'yadisk']) {
+  filesCopied.inc({ destination }, 0);
+  bytesCopied.inc({ destination }, 0);
+}
+etlRows.inc({ table: 'etl_attempts' }, 0);
+
 /** One verified file: counts it and its bytes. `job` is optional where the caller does not know it. */
 export function recordCopied(labels: { destination: string; job?: string }, bytes: number): void {
   filesCopied.inc(labels);
   bytesCopied.inc(labels, bytes);
 }
 
+/** Why something failed, as a label: its FailureType (ApplicationFailure.type) or else the error's class. */
+const reasonOf = (err: unknown): string =>
+  err instanceof ApplicationFailure && err.type ? err.type : err instanceof Error ? err.name : 'unknown';
+
 /** A failed attempt, by its FailureType (ApplicationFailure.type) or else the error's class name. */
 export function recordFailure(job: string, err: unknown): void {
-  const reason = err instanceof ApplicationFailure && err.type ? err.type : err instanceof Error ? err.name : 'unknown';
-  failures.inc({ job, reason });
+  failures.inc({ job, reason: reasonOf(err) });
+}
+
+/** A failed activity attempt (any job), by activity type and reason. */
+export function recordActivityFailure(activityType: string, err: unknown): void {
+  activityFailures.inc({ activity_type: activityType, reason: reasonOf(err) });
 }
 
 /** Prometheus text of Ferry's counters (plus whatever else was registered on ferryRegistry). */

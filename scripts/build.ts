@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/tracing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,6 +30,7 @@ export async function buildEntry(entry: string, outfile: string): Promise<void> 
 export async function buildWorkflowBundle(outfile: string, workflowsPath = 'workflows/index.ts'): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL(`../${workflowsPath}`, import.meta.url)),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   await writeFile(outfile, code);

@@ -6,6 +6,7 @@ import { createPool } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { createWorkerConnection } from '../lib/temporal';
+import { startTracing } from '../lib/tracing';
 import { ensureEtlScheduleAtStart } from '../lib/etl-schedule';
 import { createActivities } from '../activities';
 import { startWorkerHealthServer, sdkTelemetryOptions } from './metrics';
@@ -16,6 +17,9 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'ferry-worker' });
   const sdkMetricsPort = installRuntimeWithMetrics(config.WORKER_SDK_METRICS_PORT, logger);
+  const tracing = startTracing(config, 'ferry-worker', { 'ferry.worker.role': config.WORKER_ROLE });
+  if (tracing)
+    logger.info({ collector: new URL(config.OTEL_EXPORTER_OTLP_ENDPOINT!).origin }, 'traces exported over OTLP/HTTP');
   let worker: Worker | undefined = undefined; // set once created; the health endpoint reads it before that
   const health = await startWorkerHealthServer({
     port: config.WORKER_HEALTH_PORT,
@@ -31,6 +35,7 @@ async function main() {
     config,
     connection,
     activities: createActivities({ config, logger, pool }),
+    tracing,
   });
   logger.info(
     { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, role: config.WORKER_ROLE },
@@ -41,6 +46,7 @@ async function main() {
   await worker.run();
   await pool?.end();
   await connection.close();
+  await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
   await health.close();
   logger.info('Ferry worker stopped');
 }

@@ -22,10 +22,27 @@ const DEAD_STATES = new Set(['FAILED']);
 
 let defaultMetricsOn = false;
 
+/**
+ * Bounds (ms) of the schedule-to-start histograms. The SDK's defaults (100 ms, 500 ms, 1 s, 5 s, ...)
+ * put a healthy queue (a few ms) and one that keeps tasks waiting 90 ms in the same bucket.
+ */
+export const SCHEDULE_TO_START_BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000];
+
 /** Runtime telemetry options that make the SDK serve Prometheus metrics on loopback (0 turns them off). */
 export function sdkTelemetryOptions(sdkMetricsPort: number) {
   if (sdkMetricsPort === 0) return undefined;
-  return { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true } } };
+  return {
+    metrics: {
+      prometheus: {
+        bindAddress: `127.0.0.1:${sdkMetricsPort}`,
+        countersTotalSuffix: true,
+        histogramBucketOverrides: {
+          activity_schedule_to_start_latency: SCHEDULE_TO_START_BUCKETS_MS,
+          workflow_task_schedule_to_start_latency: SCHEDULE_TO_START_BUCKETS_MS,
+        },
+      },
+    },
+  };
 }
 
 async function sdkMetricsText(port: number | undefined): Promise<string> {

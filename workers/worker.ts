@@ -6,15 +6,22 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import { ferryDataConverter } from '../lib/codec';
+import type { Tracing } from '../lib/tracing';
+import { countActivityFailures } from './activity-metrics';
+import { tracingWorkerParts, WORKFLOW_INTERCEPTOR_MODULES } from './tracing';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Next to dist/worker.mjs, `npm run build` leaves the workflow bundle: no webpack run at start. */
 const PREBUILT_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
-function workflowsOption(given?: WorkerOptions['workflowBundle']): Partial<WorkerOptions> {
-  if (given) return { workflowBundle: given };
-  if (existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
-  return { workflowsPath: WORKFLOWS_PATH };
+/** A bundle already holds its workflow interceptor modules; bundling at start must be told them. */
+function workflowsOption(given?: WorkerOptions['workflowBundle']): {
+  source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  workflowModules?: string[];
+} {
+  if (given) return { source: { workflowBundle: given } };
+  if (existsSync(PREBUILT_BUNDLE)) return { source: { workflowBundle: { codePath: PREBUILT_BUNDLE } } };
+  return { source: { workflowsPath: WORKFLOWS_PATH }, workflowModules: WORKFLOW_INTERCEPTOR_MODULES };
 }
 
 export async function createFerryWorker(options: {
@@ -23,17 +30,26 @@ export async function createFerryWorker(options: {
   activities: object;
   taskQueue?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Spans of traced workflows and activities go to its processor (lib/tracing.ts); none without. */
+  tracing?: Tracing;
 }): Promise<Worker> {
   const { config } = options;
   const role = config.WORKER_ROLE;
+  const workflows = role !== 'activities' ? workflowsOption(options.workflowBundle) : undefined;
+  const tracing = tracingWorkerParts(options.tracing);
   return Worker.create({
     connection: options.connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     // A worker given no workflows polls only activity tasks. A workflows worker keeps the activities for
     // the workflows' local activities (they run where the workflow runs) but polls no activity tasks.
-    ...(role !== 'activities' && workflowsOption(options.workflowBundle)),
+    ...workflows?.source,
     activities: options.activities,
+    interceptors: {
+      activity: [countActivityFailures, ...tracing.activity],
+      workflowModules: workflows?.workflowModules,
+    },
+    sinks: tracing.sinks,
     enableNonLocalActivities: role !== 'workflows',
     dataConverter: ferryDataConverter(config.encryptionKeys),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -8,6 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { CopyItemResult, CopyPlanItem } from '../../lib/copy-plan';
 import { FailureType } from '../../lib/failures';
 import { recordCopied, recordFailure } from '../../lib/metrics';
+import { inChildSpan } from '../../lib/tracing';
 import type { Destination, FolderRef, RemoteFile, UploadCheckpoint } from '../clouds/destination';
 import { HashingSource, type Digest } from './hashing';
 import { SourceReader } from './source';
@@ -116,9 +117,28 @@ export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<
 
 /**
  * One attempt at one item, its state in `details` (the caller heartbeats them: copyFile for one item,
- * copyBatch for a batch of small files).
+ * copyBatch for a batch of small files). In a traced transfer, a `CopyItem` span of its own.
  */
-export async function copyItem(
+export function copyItem(
+  input: CopyFileInput,
+  env: CopyFileEnv,
+  details: CopyHeartbeat,
+  signal: AbortSignal,
+): Promise<CopyItemResult> {
+  const attributes = {
+    'ferry.plan_id': input.planId,
+    'ferry.seq': input.seq,
+    'ferry.destination': env.destination.cloud,
+    ...(input.item.size !== undefined && { 'ferry.size': input.item.size }),
+  };
+  return inChildSpan('CopyItem', attributes, async (span) => {
+    const result = await copyItemOnce(input, env, details, signal);
+    span?.setAttributes({ 'ferry.status': result.status, 'ferry.bytes': result.bytes });
+    return result;
+  });
+}
+
+async function copyItemOnce(
   input: CopyFileInput,
   env: CopyFileEnv,
   details: CopyHeartbeat,

@@ -135,17 +135,26 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'ferry-api', port: { name: 'http' } });
   });
 
-  it('splits the workers by WORKER_ROLE: activities scale on the HPA, workflows reach only DNS and Temporal', () => {
+  it('splits the workers by WORKER_ROLE: activities scale on the HPA, workflows reach only DNS, Temporal and the trace collector', () => {
     const roleOf = (dep: string) =>
       find(manifests, 'Deployment', dep).spec.template.spec.containers[0].env.find((e: Any) => e.name === 'WORKER_ROLE')
         ?.value;
     expect(roleOf('ferry-worker')).toBe('activities');
     expect(roleOf('ferry-workflow-worker')).toBe('workflows');
     expect(find(manifests, 'Deployment', 'ferry-workflow-worker').spec.replicas).toBeGreaterThanOrEqual(1);
-    const egressPorts = find(manifests, 'NetworkPolicy', 'ferry-workflow-worker')
-      .spec.egress.flatMap((rule: Any) => rule.ports.map((p: Any) => p.port))
-      .sort();
-    expect(egressPorts).toEqual([53, 53, 7233]);
+    const egress = find(manifests, 'NetworkPolicy', 'ferry-workflow-worker').spec.egress;
+    const egressPorts = egress.flatMap((rule: Any) => rule.ports.map((p: Any) => p.port)).sort();
+    expect(egressPorts).toEqual([4318, 53, 53, 7233]);
+    // OTLP only to the monitoring namespace, never the internet.
+    const otlp = egress.find((rule: Any) => rule.ports.some((p: Any) => p.port === 4318));
+    expect(otlp.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+  });
+
+  it('ships the Grafana dashboard as a ConfigMap the Grafana sidecar loads', () => {
+    const cm = find(manifests, 'ConfigMap', 'ferry-grafana-dashboard');
+    expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+    expect(cm.data['ferry-dashboard.json']).toBe(readRepoFile('k8s/components/grafana-dashboard/ferry-dashboard.json'));
+    expect(JSON.parse(cm.data['ferry-dashboard.json'])).toMatchObject({ uid: 'ferry-overview', title: 'Ferry' });
   });
 
   it("serves the API's /metrics only on the metrics port: Prometheus reaches it, the Service and Ingress do not", () => {

@@ -1,7 +1,10 @@
 // The two entry points as a container runs them (compiled by `npm run build`: `node dist/worker.mjs` /
 // `dist/api.mjs`, with the image's NODE_OPTIONS), against the run's Temporal and PostgreSQL: the worker's health endpoint follows its state and serves
-// the SDK's metrics, and both processes stop cleanly (exit 0) on SIGTERM, as Kubernetes sends it.
+// the SDK's metrics, both processes stop cleanly (exit 0) on SIGTERM, as Kubernetes sends it, and with
+// OTEL_EXPORTER_OTLP_ENDPOINT set they send one trace between them to an OTLP/HTTP collector.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WORKER_NODE_FLAGS } from '../../bench/harness';
 import { buildDist } from '../../scripts/build';
@@ -130,4 +133,104 @@ describe('entry points', () => {
     expect(await anyOrigin.exited).toBe(1);
     expect(anyOrigin.output()).toMatch(/FERRY_CODEC_CORS_ORIGINS: "\*" is not allowed/);
   });
+
+  it('with OTEL_EXPORTER_OTLP_ENDPOINT, the API and the worker send one trace to the OTLP/HTTP collector', async () => {
+    const collector = await startOtlpCollector();
+    const taskQueue = uniqueTaskQueue('traced');
+    const traced = {
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    };
+    const healthPort = await freePort();
+    const worker = start('dist/worker.mjs', {
+      ...traced,
+      WORKER_HEALTH_PORT: String(healthPort),
+      WORKER_SDK_METRICS_PORT: '0',
+    });
+    const apiPort = await freePort();
+    const api = start('dist/api.mjs', {
+      ...traced,
+      PORT: String(apiPort),
+      FERRY_API_TOKEN: 'trace-token',
+      FERRY_CODEC_TOKEN: 'k'.repeat(32),
+    });
+    const died = () =>
+      [worker, api].some((p) => p.child.exitCode !== null) ? `exited:\n${worker.output()}\n${api.output()}` : undefined;
+    await waitFor(`http://127.0.0.1:${healthPort}/readyz`, (r) => r.ok, 90_000, died);
+    await waitFor(`http://127.0.0.1:${apiPort}/readyz`, (r) => r.ok, 60_000, died);
+
+    // An ETL run with no IT Resume configured: it fails at its extract step, a short trace end to end.
+    const res = await fetch(`http://127.0.0.1:${apiPort}/etl-runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer trace-token' },
+      body: '{}',
+    });
+    expect(res.status).toBe(202);
+    const end = Date.now() + 60_000;
+    while (!collector.spans().some((s) => s.name === 'RunWorkflow:etlRun') && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const spans = collector.spans();
+    const post = spans.find((s) => s.name === 'POST /etl-runs');
+    expect(post?.service).toBe('ferry-api');
+    const trace = spans.filter((s) => s.traceId === post!.traceId);
+    const named = (name: string) => trace.find((s) => s.name === name);
+    expect(named('StartWorkflow:etlRun')?.service).toBe('ferry-api');
+    expect(named('RunWorkflow:etlRun')?.service).toBe('ferry-worker');
+    expect(named('RunActivity:etlBeginWindow')?.service).toBe('ferry-worker');
+    expect(named('RunActivity:etlExtractLoad')?.role).toBe('all');
+
+    worker.child.kill('SIGTERM');
+    api.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await api.exited).toBe(0);
+    await collector.close();
+  });
 });
+
+interface ExportedSpan {
+  name: string;
+  traceId: string;
+  service?: string;
+  role?: string;
+}
+
+/** An OTLP/HTTP trace receiver (JSON encoding, what the exporter sends): POST /v1/traces. */
+async function startOtlpCollector() {
+  type Attr = { key: string; value: { stringValue?: string } };
+  type Body = {
+    resourceSpans: Array<{
+      resource: { attributes: Attr[] };
+      scopeSpans: Array<{ spans: Array<{ name: string; traceId: string }> }>;
+    }>;
+  };
+  const received: ExportedSpan[] = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/traces') return res.writeHead(404).end();
+      for (const rs of (JSON.parse(raw) as Body).resourceSpans) {
+        const attr = (k: string) => rs.resource.attributes.find((a) => a.key === k)?.value.stringValue;
+        for (const ss of rs.scopeSpans) {
+          for (const s of ss.spans) {
+            received.push({
+              name: s.name,
+              traceId: s.traceId,
+              service: attr('service.name'),
+              role: attr('ferry.worker.role'),
+            });
+          }
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans: () => [...received],
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

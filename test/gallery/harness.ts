@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { afterAll, expect } from 'vitest';
 import { createApp } from '../../api/app';
+import { createApiMetrics, startApiMetricsServer } from '../../api/metrics';
 import type { Config } from '../../lib/config';
 import { createPool, type Pool } from '../../lib/db';
 import { createLogger, type Logger } from '../../lib/logger';
+import type { Tracing } from '../../lib/tracing';
 import { freePort } from '../../lib/ports';
 import { testConfig } from '../helpers/config';
 import { testClient, uniqueTaskQueue } from '../helpers/temporal';
@@ -30,6 +32,8 @@ export const onCleanup = (fn: () => unknown) => cleanups.push(fn);
 
 export interface Stack {
   api: string;
+  /** The API's /metrics, on its own port as in production (API_METRICS_PORT). */
+  apiMetrics: string;
   config: Config;
   temporal: Client;
   pool: Pool;
@@ -43,7 +47,10 @@ export interface Stack {
   taskQueue: string;
 }
 
-export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  overrides: Record<string, string> = {},
+  options: { tracing?: Tracing } = {},
+): Promise<Stack> {
   const [gallery, files, google, yandex] = await Promise.all([
     startGalleryFake({ basePath: '/gallery' }),
     startSourceServer(),
@@ -83,18 +90,22 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   });
   google.addRedirectUri(`${config.FERRY_PUBLIC_URL}/oauth/google/callback`);
   yandex.addRedirectUri(`${config.FERRY_PUBLIC_URL}/oauth/yandex/callback`);
-  const temporal = await testClient(config);
+  const temporal = await testClient(config, options);
   const pool = createPool(config.DATABASE_URL!);
   const logger = createLogger({ level: 'silent' });
-  const app = createApp({ config, temporal, pool, logger });
+  const metrics = createApiMetrics({ config, temporal, logger });
+  const app = createApp({ config, temporal, pool, logger, metrics, tracing: options.tracing });
   const server = app.listen(apiPort, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
+  const metricsServer = await startApiMetricsServer({ port: 0, host: '127.0.0.1', metrics, logger });
   cleanups.push(
     () => new Promise((r) => server.close(r)),
+    () => metricsServer.close(),
     () => pool.end(),
   );
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { api, config, temporal, pool, logger, gallery, files, google, yandex, drive, disk, taskQueue };
+  const apiMetrics = `http://127.0.0.1:${metricsServer.port}/metrics`;
+  return { api, apiMetrics, config, temporal, pool, logger, gallery, files, google, yandex, drive, disk, taskQueue };
 }
 
 /** A unique archive path and its link, as the front end would send it. */

@@ -6,6 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { afterAll, inject } from 'vitest';
 import type { Config } from '../../lib/config';
 import { ferryDataConverter } from '../../lib/codec';
+import { clientInterceptors } from '../../lib/temporal';
+import type { Tracing } from '../../lib/tracing';
 import { createFerryWorker } from '../../workers/worker';
 import { testConfig } from './config';
 
@@ -27,19 +29,20 @@ afterAll(async () => {
   await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
 });
 
-export async function testClient(config: Config = testConfig()): Promise<Client> {
+export async function testClient(config: Config = testConfig(), options: { tracing?: Tracing } = {}): Promise<Client> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   connections.push(connection);
   return new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: ferryDataConverter(config.encryptionKeys),
+    interceptors: clientInterceptors(options.tracing),
   });
 }
 
 /** Runs a worker with `activities` on `taskQueue` until `fn` settles; returns what `fn` returns. */
 export async function withWorker<T>(
-  options: { activities: object; taskQueue: string; config?: Config },
+  options: { activities: object; taskQueue: string; config?: Config; tracing?: Tracing },
   fn: () => Promise<T>,
 ): Promise<T> {
   quietRuntime();
@@ -52,6 +55,7 @@ export async function withWorker<T>(
       activities: options.activities,
       taskQueue: options.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      tracing: options.tracing,
     });
     return await worker.runUntil(fn);
   } finally {

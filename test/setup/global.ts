@@ -11,6 +11,7 @@ import { migrate } from '../../lib/migrate';
 import { freePort } from '../../lib/ports';
 import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { findTemporalCli } from '../../lib/temporal-cli';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/tracing';
 import { startDevServer } from '../helpers/dev-server';
 
 declare module 'vitest' {
@@ -51,6 +52,8 @@ export default async function setup(project: TestProject) {
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: resolve('test/fixtures/workflows.ts'),
+    // As production bundles them (scripts/build.ts): every test runs with them, untraced unless it traces.
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   const bundleDir = resolve('.data/test');
