@@ -26,6 +26,7 @@ import {
 import type { CopySummary, DestinationCredentials } from '../lib/copy-plan';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
 import { FerryStatus } from '../lib/search-attributes';
+import { briefProblem } from '../lib/text-limits';
 import { copyToCloud } from './copy-to-cloud';
 
 type GalleryActivities = ReturnType<typeof createGalleryActivities>;
@@ -194,10 +195,9 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     already_there: summary?.alreadyThere ?? 0,
     failed: [
       ...prepared.rejected,
-      ...(summary?.failures ?? []).map((f) => ({
-        name: f.relPath,
-        reason: f.error ? `${f.error.type}: ${f.error.message}` : 'failed',
-      })),
+      ...(summary?.failures ?? []).map((f) =>
+        briefProblem(f.relPath, f.error ? `${f.error.type}: ${f.error.message}` : 'failed'),
+      ),
     ].slice(0, MAX_REPORTED),
     renamed: (summary?.renamed ?? []).map((r) => ({ name: r.relPath, from: r.renamedFrom ?? r.relPath })),
     notified_at: null,

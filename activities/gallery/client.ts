@@ -26,9 +26,9 @@ export class GalleryClient {
       },
       signal,
     );
-    const failure = listingStatusFailure(res.status);
+    const failure = listingStatusFailure(res.statusCode ?? 0);
     if (failure) {
-      await res.body?.cancel();
+      res.resume();
       throw failure;
     }
     return parseListingArray(await readCapped(res, this.config.GALLERY_LISTING_MAX_BYTES));

@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import type { FileProblem } from '../../lib/cloud-archive';
 import type { DestinationCredentials, PlanRef } from '../../lib/copy-plan';
+import { briefProblem } from '../../lib/text-limits';
 import type { ActivityDeps } from '../deps';
 import { PlanStore } from '../copy/plan-store';
 import { GalleryClient, type DoneBody } from './client';
@@ -68,10 +69,9 @@ export function createGalleryActivities(deps: ActivityDeps) {
             builder.rejectedCount += 1;
             builder.rejectedBytes += Number.isSafeInteger(size) && size > 0 ? size : 0;
             if (builder.rejected.length < 1000) {
-              builder.rejected.push({
-                name: typeof name === 'string' ? name.slice(0, 300) : `#${index}`,
-                reason: entryProblem(parsed.error),
-              });
+              builder.rejected.push(
+                briefProblem(typeof name === 'string' ? name : `#${index}`, entryProblem(parsed.error)),
+              );
             }
             continue;
           }
