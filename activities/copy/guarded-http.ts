@@ -5,7 +5,14 @@
 // stream, no web-stream conversion per chunk).
 import type { IncomingMessage } from 'node:http';
 import { ApplicationFailure } from '@temporalio/common';
-import { checkTarget, clientFor, dnsFailure, guardedConnection, guardFailure, type FetchGuardOptions } from './url-guard';
+import {
+  checkTarget,
+  clientFor,
+  dnsFailure,
+  guardedConnection,
+  guardFailure,
+  type FetchGuardOptions,
+} from './url-guard';
 
 export const MAX_REDIRECTS = 5;
 
@@ -31,7 +38,12 @@ export function guardedRequest(
   return new Promise((resolve, reject) => {
     const req = clientFor(target).request(
       target,
-      { method: options.method ?? 'GET', headers: options.headers, signal: options.signal, ...guardedConnection(target, guard) },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        signal: options.signal,
+        ...guardedConnection(target, guard),
+      },
       resolve,
     );
     if (options.timeoutMs) {

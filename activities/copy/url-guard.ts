@@ -50,7 +50,8 @@ export function addressProblem(address: string, allowPrivateNetwork = false): st
   return undefined;
 }
 
-const hostAllowed = (host: string, allowed: string[]) =>
+/** `host` is one of `allowed`, or a subdomain of one. */
+export const hostAllowed = (host: string, allowed: string[]) =>
   allowed.some((a) => {
     const h = a.toLowerCase();
     return host === h || host.endsWith(`.${h}`);

@@ -45,7 +45,11 @@ const failure = (type: string, message: string, nonRetryable = true) =>
   ApplicationFailure.create({ type, message, nonRetryable });
 
 /** GET with manual redirects: each hop passes the guard before any byte is sent to it. */
-export async function guardedGet(url: string, guard: FetchGuardOptions, signal?: AbortSignal): Promise<IncomingMessage> {
+export async function guardedGet(
+  url: string,
+  guard: FetchGuardOptions,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
   try {
     const { res } = await guardedFollow(url, guard, { headers: { accept: 'application/json' }, signal });
     return res;
