@@ -2,10 +2,12 @@
 // the API compiled to plain JavaScript in dist/ (esbuild; dependencies stay in node_modules), and the
 // workflow bundle built ahead of time. A worker started from dist/ then needs no TypeScript loader and
 // no in-process webpack run: less memory (no loader thread, no bundler heap), faster start.
-import { writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
+import { FAILURE_CONVERTER_PATH } from '../lib/codec';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -23,12 +25,15 @@ export async function buildEntry(entry: string, outfile: string): Promise<void> 
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  // lib/codec.ts finds the failure converter next to the running file (the SDK loads it by path).
+  await copyFile(FAILURE_CONVERTER_PATH, join(dirname(outfile), 'failure-converter.cjs'));
 }
 
 /** The workflow bundle the worker loads from dist/ instead of running webpack at start. */
 export async function buildWorkflowBundle(outfile: string, workflowsPath = 'workflows/index.ts'): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL(`../${workflowsPath}`, import.meta.url)),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   await writeFile(outfile, code);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { FAILURE_CONVERTER_PATH } from '../../lib/codec';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { migrate } from '../../lib/migrate';
 import { freePort } from '../../lib/ports';
@@ -49,6 +50,7 @@ export default async function setup(project: TestProject) {
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: resolve('test/fixtures/workflows.ts'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   const bundleDir = resolve('.data/test');
