@@ -10,6 +10,7 @@ import { GalleryClient, type DoneBody } from './client';
 import { entryProblem, ListingEntrySchema } from './listing';
 import { exchangeCode, type ExchangeInput } from './oauth';
 import { planBuilder, rootFolderFor } from './plan';
+import { revokeGrant, type RevokeResult } from './revoke';
 
 export interface PreparedPlan {
   plan: PlanRef;
@@ -93,6 +94,14 @@ export function createGalleryActivities(deps: ActivityDeps) {
         allowedSourceHosts: deps.config.GALLERY_FILE_HOSTS,
         allowPrivateNetwork: deps.config.FERRY_ALLOW_PRIVATE_NETWORK,
       };
+    },
+
+    /** Ends the user's grant at the provider once the transfer no longer needs it. */
+    async revokeCloudAccess(credentials: DestinationCredentials): Promise<RevokeResult> {
+      const result = await revokeGrant(deps.config, credentials);
+      const log = result.revoked ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+      log({ cloud: credentials.cloud, ...result }, 'gallery transfer: provider grant revocation');
+      return result;
     },
 
     async notifyGalleryDone(body: DoneBody): Promise<void> {

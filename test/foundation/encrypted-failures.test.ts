@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
-import proto from '@temporalio/proto';
+import proto, { type temporal as protos } from '@temporalio/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { AesGcmCodec } from '../../lib/codec';
@@ -16,8 +16,8 @@ import { testConfig } from '../helpers/config';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 
 const { temporal } = proto;
-type HistoryEvent = InstanceType<typeof temporal.api.history.v1.HistoryEvent>;
-type Failure = InstanceType<typeof temporal.api.failure.v1.Failure>;
+type HistoryEvent = protos.api.history.v1.IHistoryEvent;
+type Failure = protos.api.failure.v1.IFailure;
 
 const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
@@ -58,8 +58,8 @@ describe('encrypted failures on a real Temporal server', () => {
     const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
     expect(bytes.includes(Buffer.from(secret))).toBe(false);
     const events = history.events as HistoryEvent[];
-    const activityFailure = events.find((e) => e.activityTaskFailedEventAttributes)!
-      .activityTaskFailedEventAttributes!.failure!;
+    const activityFailure = events.find((e) => e.activityTaskFailedEventAttributes)!.activityTaskFailedEventAttributes!
+      .failure!;
     const workflowFailure = events.find((e) => e.workflowExecutionFailedEventAttributes)!
       .workflowExecutionFailedEventAttributes!.failure!;
     expect(activityFailure.message).toBe('Encoded failure');
@@ -82,7 +82,7 @@ describe('encrypted failures on a real Temporal server', () => {
         payloads: [
           {
             metadata: Object.fromEntries(
-              Object.entries(encoded.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+              Object.entries(encoded.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
             ),
             data: Buffer.from(encoded.data!).toString('base64'),
           },
