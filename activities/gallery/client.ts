@@ -42,6 +42,8 @@ export class GalleryClient {
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(body),
       signal: signal ?? AbortSignal.timeout(30_000),
+      // Never re-sent elsewhere: a redirect of the callback is a failure to retry, not a new target.
+      redirect: 'manual',
     });
     await res.body?.cancel();
     if (!res.ok) {

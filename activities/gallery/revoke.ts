@@ -32,6 +32,7 @@ async function postForm(url: string, form: Record<string, string>, what: string)
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form),
       signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: 'manual',
     });
   } catch (err) {
     throw unavailable(`${what}: ${(err as Error).message}`, err);

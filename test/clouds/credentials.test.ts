@@ -1,7 +1,7 @@
 // Where the clouds' credentials go, and what happens when their endpoints misbehave: an unreachable
-// Google token endpoint is a typed, retryable failure that keeps its cause; Yandex's OAuth token goes
-// only to YANDEX_DISK_API_URL (never to a host an href in an answer names); a hung Yandex token refresh
-// times out.
+// Google token endpoint is a typed, retryable failure that keeps its cause; Drive's bearer token goes
+// only to GOOGLE_API_URL (not to a session URI on another host); Yandex's OAuth token goes only to
+// YANDEX_DISK_API_URL (never to a host an href in an answer names); a hung Yandex token refresh times out.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,14 +11,18 @@ import { createDriveAuth } from '../../activities/clouds/google-drive/auth';
 import { createYandexDiskDestination } from '../../activities/clouds/yandex-disk';
 import { YandexDiskClient } from '../../activities/clouds/yandex-disk/client';
 import { freePort } from '../../lib/ports';
+import { startDriveFake, type DriveFake } from '../fakes/google-drive';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
 import { startSourceServer, type SourceServer } from '../fakes/source-server';
 import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
 import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
 import { testConfig } from '../helpers/config';
-import { item } from './helpers';
+import { item, request } from './helpers';
 
 let oauth: YandexOAuthFake;
 let disk: YandexDiskFake;
+let google: GoogleOAuthFake;
+let drive: DriveFake;
 let source: SourceServer;
 // A host that is not the Yandex API: it records every request and the Authorization it carried.
 const foreign: Array<{ url: string; authorization?: string }> = [];
@@ -32,11 +36,13 @@ beforeAll(async () => {
   oauth = await startYandexOAuthFake();
   disk = await startYandexDiskFake({ oauth, operationDelayMs: 50 });
   source = await startSourceServer();
+  google = await startGoogleOAuthFake();
+  drive = await startDriveFake({ oauth: google });
   await new Promise<void>((r) => foreignServer.listen(0, '127.0.0.1', r));
   foreignUrl = `http://localhost:${(foreignServer.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  await Promise.all([oauth.close(), disk.close(), source.close()]);
+  await Promise.all([oauth.close(), disk.close(), source.close(), drive.close(), google.close()]);
   await new Promise((r) => foreignServer.close(r));
 });
 
@@ -64,6 +70,38 @@ describe('Google token endpoint unreachable', () => {
       config,
     );
     await expect(dest.ensureFolder('a')).rejects.toMatchObject({ type: 'DestinationUnavailable' });
+  });
+});
+
+describe('Drive credentials', () => {
+  it('never sends the bearer token to a resumable session on another host', async () => {
+    const config = testConfig({
+      GOOGLE_API_URL: drive.url,
+      GOOGLE_TOKEN_URL: google.tokenUrl,
+      GOOGLE_CLIENT_ID: google.clientId,
+      GOOGLE_CLIENT_SECRET: google.clientSecret,
+      DRIVE_RESUMABLE_CUTOFF: '1024',
+    });
+    const dest = createGoogleDriveDestination(
+      {
+        cloud: 'google_drive',
+        rootFolder: `Creds ${randomBytes(3).toString('hex')}`,
+        credentials: { cloud: 'google_drive', refreshToken: google.issueTokens().refreshToken },
+      },
+      config,
+    );
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(4096);
+    // A checkpoint (heartbeat details) naming a session on another host.
+    const checkpoint = {
+      sessionUri: `${foreignUrl}/upload/drive/v3/files?upload_id=x`,
+      confirmedOffset: 0,
+      total: 4096,
+    };
+    await expect(dest.upload(request(folder, 'big.bin', bytes, item(bytes), { checkpoint }))).rejects.toMatchObject({
+      type: 'ForbiddenTarget',
+    });
+    expect(foreign).toEqual([]);
   });
 });
 
@@ -115,6 +153,21 @@ describe('Yandex credentials', () => {
       type: 'ForbiddenTarget',
     });
     expect(foreign).toEqual([]);
+  });
+
+  it('does not follow a redirect from the API: the token would travel with it', async () => {
+    const api = createServer((req, res) => res.writeHead(307, { location: `${foreignUrl}${req.url}` }).end());
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    try {
+      const client = new YandexDiskClient({
+        token: oauth.issueTokens().accessToken,
+        config: testConfig({ YANDEX_DISK_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/disk` }),
+      });
+      await expect(client.request('GET', '/resources', { path: 'disk:/' })).rejects.toMatchObject({ status: 307 });
+      expect(foreign).toEqual([]);
+    } finally {
+      await new Promise((r) => api.close(r));
+    }
   });
 
   it('gives up on a token refresh that hangs', async () => {

@@ -108,6 +108,8 @@ export class YandexDiskClient {
           },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+          // A redirect would carry the token to wherever it points: an answer, not an instruction.
+          redirect: 'manual',
         });
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -193,6 +195,7 @@ export class YandexDiskClient {
       }),
       // A hung token endpoint must not hold the attempt (and its heartbeat timer) forever.
       signal: AbortSignal.timeout(this.opts.refreshTimeoutMs ?? REFRESH_TIMEOUT_MS),
+      redirect: 'manual',
     }).catch((err: unknown) => {
       throw networkFailure('refresh Yandex token', err);
     });
