@@ -106,7 +106,8 @@ describe('Yandex Disk removals go to the Trash', () => {
     disk.addFile(dir);
     disk.addFile(`${dir}/a.bin`, Buffer.alloc(100));
     disk.addFile(`${dir}/b.bin`, Buffer.alloc(50));
-    const used = async () => (await (await fetch(`${disk.url}`, { headers: auth })).json()) as { used_space: number; trash_size: number };
+    const used = async () =>
+      (await (await fetch(`${disk.url}`, { headers: auth })).json()) as { used_space: number; trash_size: number };
     const start = await used();
     expect((await fetch(at(`${dir}/b.bin`, '&permanently=true'), { method: 'DELETE', headers: auth })).status).toBe(
       204,
