@@ -167,4 +167,3 @@ export function guardFailure(err: unknown): ApplicationFailure | undefined {
   return undefined;
 }
 
-export { forbidden as forbiddenTarget };
