@@ -166,4 +166,3 @@ export function guardFailure(err: unknown): ApplicationFailure | undefined {
   if (e instanceof Error && /^DNS lookup .* is not allowed/.test(e.message)) return forbidden(e.message);
   return undefined;
 }
-
