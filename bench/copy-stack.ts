@@ -72,6 +72,9 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       YANDEX_OAUTH_URL: yandexOAuth.url,
       YANDEX_DISK_API_URL: yandex.url,
       WORKER_MAX_CONCURRENT_ACTIVITIES: '64',
+      // The source fake listens on loopback: the worker's own config allows it (a workflow input cannot).
+      FERRY_ALLOW_PRIVATE_NETWORK: '1',
+      GALLERY_FILE_HOSTS: '127.0.0.1',
       ...opts.env,
     };
     const { worker, workflowWorker } = await forkBenchWorkers({

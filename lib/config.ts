@@ -116,6 +116,8 @@ export const envSchema = z.object({
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_AUTH_URL: url('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_TOKEN_URL: url('https://oauth2.googleapis.com/token'),
+  // Where a finished gallery transfer revokes the user's grant (RFC 7009).
+  GOOGLE_REVOKE_URL: url('https://oauth2.googleapis.com/revoke'),
   GOOGLE_API_URL: url('https://www.googleapis.com'),
   GOOGLE_SHEETS_API_URL: url('https://sheets.googleapis.com'),
 

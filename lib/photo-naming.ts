@@ -88,7 +88,13 @@ const utcDay = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    // Appending in place: copying the group on every photo made 10,000 photos of one like count quadratic.
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
   return groups;
 }
 

@@ -2,11 +2,13 @@
 // the API compiled to plain JavaScript in dist/ (esbuild; dependencies stay in node_modules), and the
 // workflow bundle built ahead of time. A worker started from dist/ then needs no TypeScript loader and
 // no in-process webpack run: less memory (no loader thread, no bundler heap), faster start.
-import { writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/tracing';
+import { FAILURE_CONVERTER_PATH } from '../lib/codec';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,6 +26,8 @@ export async function buildEntry(entry: string, outfile: string): Promise<void> 
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  // lib/codec.ts finds the failure converter next to the running file (the SDK loads it by path).
+  await copyFile(FAILURE_CONVERTER_PATH, join(dirname(outfile), 'failure-converter.cjs'));
 }
 
 /** The workflow bundle the worker loads from dist/ instead of running webpack at start. */
@@ -31,6 +35,7 @@ export async function buildWorkflowBundle(outfile: string, workflowsPath = 'work
   const { code } = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL(`../${workflowsPath}`, import.meta.url)),
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   await writeFile(outfile, code);

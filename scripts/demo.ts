@@ -95,6 +95,7 @@ async function main() {
     GOOGLE_CLIENT_SECRET: google.clientSecret,
     GOOGLE_AUTH_URL: google.authUrl,
     GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_REVOKE_URL: google.revokeUrl,
     GOOGLE_API_URL: drive.url,
     GOOGLE_SHEETS_API_URL: sheets.url,
     YANDEX_CLIENT_ID: yandex.clientId,

@@ -51,7 +51,8 @@ export async function createFerryWorker(options: {
     },
     sinks: tracing.sinks,
     enableNonLocalActivities: role !== 'workflows',
-    dataConverter: ferryDataConverter(config.encryptionKeys),
+    // In production the worker decodes only what Ferry's own clients encrypted (lib/codec.ts).
+    dataConverter: ferryDataConverter(config.encryptionKeys, { requireEncrypted: config.NODE_ENV === 'production' }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     // On SIGTERM in-flight activities get this long to finish; the rest are handed back to Temporal

@@ -6,6 +6,7 @@ import {
   ApplicationFailure,
   condition,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -26,6 +27,7 @@ import {
 import type { CopySummary, DestinationCredentials } from '../lib/copy-plan';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
 import { FerryStatus } from '../lib/search-attributes';
+import { briefProblem } from '../lib/text-limits';
 import { copyToCloud } from './copy-to-cloud';
 
 type GalleryActivities = ReturnType<typeof createGalleryActivities>;
@@ -38,6 +40,13 @@ const { exchangeAuthorizationCode } = proxyActivities<GalleryActivities>({
 const { prepareArchivePlan } = proxyActivities<GalleryActivities>({
   startToCloseTimeout: '10m',
   retry: { maximumAttempts: 5, initialInterval: '5s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
+
+// Best effort, a few quick tries: the transfer's outcome never depends on it (the provider may also
+// refuse, e.g. a Yandex token issued without a device id).
+const { revokeCloudAccess } = proxyActivities<GalleryActivities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 5, initialInterval: '2s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
 
 const MAX_REPORTED = 1000;
@@ -133,6 +142,13 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
   }
   await condition(() => credentials !== undefined || status.error !== null);
   if (!credentials) throw await finishFailed('failed', status.error!);
+  const grant = credentials;
+  // The tokens were for this one transfer: once it no longer needs them, the grant ends at the provider.
+  // (patched: workflows already running when this shipped replay without it.)
+  const revokeGrant = async () => {
+    if (!patched('revoke-cloud-grant')) return;
+    await revokeCloudAccess(grant).catch(() => undefined);
+  };
 
   // 2. The listing, stored as a plan in PostgreSQL (never one big payload).
   setState('listing');
@@ -144,6 +160,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       galleryName: request.gallery_name,
     });
   } catch (err) {
+    await revokeGrant();
     throw await finishFailed('failed', errorOf(err));
   }
   const { plan } = prepared;
@@ -177,6 +194,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     copyError = errorOf(err);
   }
   credentials = undefined;
+  await revokeGrant();
 
   const done = summary ? summary.copied + summary.alreadyThere : 0;
   const failedInCopy = summary ? summary.failed : plan.total;
@@ -194,10 +212,9 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     already_there: summary?.alreadyThere ?? 0,
     failed: [
       ...prepared.rejected,
-      ...(summary?.failures ?? []).map((f) => ({
-        name: f.relPath,
-        reason: f.error ? `${f.error.type}: ${f.error.message}` : 'failed',
-      })),
+      ...(summary?.failures ?? []).map((f) =>
+        briefProblem(f.relPath, f.error ? `${f.error.type}: ${f.error.message}` : 'failed'),
+      ),
     ].slice(0, MAX_REPORTED),
     renamed: (summary?.renamed ?? []).map((r) => ({ name: r.relPath, from: r.renamedFrom ?? r.relPath })),
     notified_at: null,

@@ -11,6 +11,7 @@ import type { ActivityDeps } from '../deps';
 import { copyBatch } from './copy-batch';
 import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
 import { PlanStore, destinationKey } from './plan-store';
+import { sourcePolicy } from './source-policy';
 import type {
   CopyActivities,
   CopyBatchInput,
@@ -86,6 +87,12 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
   const forgetFolder = (key: string, relPath: string) =>
     folders.delete(`${key}/${relPath.split('/').slice(0, -1).join('/')}`);
 
+  // The activity applies the worker's fetch rules again: its input is only as trustworthy as the workflow.
+  const underOwnPolicy = <T extends { options: CopyFileInput['options'] }>(input: T): T => ({
+    ...input,
+    options: { ...input.options, ...sourcePolicy(deps.config, input.options) },
+  });
+
   const activities: CopyActivities = {
     async resolveCopyOptions(options: CopyOptions): Promise<ResolvedCopyOptions> {
       return {
@@ -95,7 +102,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
         pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
         batchFiles: options.batchFiles ?? deps.config.COPY_BATCH_FILES,
         smallFileBytes: options.smallFileBytes ?? deps.config.COPY_SMALL_FILE_BYTES,
-        allowPrivateNetwork: options.allowPrivateNetwork ?? deps.config.FERRY_ALLOW_PRIVATE_NETWORK,
+        ...sourcePolicy(deps.config, options),
       };
     },
 
@@ -112,7 +119,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
         record: (result) => store.record(input.planId, destinationKey(input.destination), input.seq, result),
       };
       try {
-        return await copyFile(input, env);
+        return await copyFile(underOwnPolicy(input), env);
       } catch (err) {
         forgetFolder(key, input.item.relPath);
         throw err;
@@ -122,7 +129,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
     async copyBatch(input: CopyBatchInput): Promise<CopyBatchResult> {
       const { dest, key } = destinationOf(input.destination);
       const store = plans();
-      return copyBatch(input, {
+      return copyBatch(underOwnPolicy(input), {
         destination: dest,
         ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
         recordMany: (rows) => store.recordMany(input.planId, destinationKey(input.destination), rows),

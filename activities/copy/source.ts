@@ -1,33 +1,25 @@
-// Reads a plan item's source over HTTP(S): from an offset with a Range request, re-checking the SSRF
-// guard on every redirect, and typing the source's failures (404/410 gone for good, 429 back off).
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+// Reads a plan item's source over HTTP(S): from an offset with a Range request, through the SSRF guard
+// (guarded-http.ts: every hop's URL, and the address each connection actually reaches), and typing the
+// source's failures (404/410 gone for good, 429 back off).
+import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../lib/failures';
-import { assertFetchable, type FetchGuardOptions } from './url-guard';
-
-const MAX_REDIRECTS = 5;
+import { guardedRequest, MAX_REDIRECTS } from './guarded-http';
+import type { FetchGuardOptions } from './url-guard';
 
 // node:http rather than fetch: a plain Node stream with no web-stream conversion per chunk (the
-// source is the hot path of every copy), and keep-alive connections for runs of small files.
-const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
-
-function get(url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
-  const client = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = client.get(url, { headers, signal, agent: agents[url.protocol as 'http:' | 'https:'] }, resolve);
-    req.on('error', (err) =>
-      reject(
-        signal?.aborted
-          ? err
-          : ApplicationFailure.create({
-              type: 'SourceUnavailable',
-              message: `source ${url.host} unreachable: ${err.message}`,
-            }),
-      ),
-    );
-  });
+// source is the hot path of every copy); keep-alive connections come from the guard's agents.
+async function get(url: string, headers: Record<string, string>, guard: FetchGuardOptions, signal?: AbortSignal) {
+  try {
+    return await guardedRequest(url, guard, { headers, signal });
+  } catch (err) {
+    if (signal?.aborted || err instanceof ApplicationFailure) throw err;
+    throw ApplicationFailure.create({
+      type: 'SourceUnavailable',
+      message: `source ${new URL(url).host} unreachable: ${(err as Error).message}`,
+    });
+  }
 }
 
 const header = (res: IncomingMessage, name: string): string | null => {
@@ -113,8 +105,7 @@ export class SourceReader {
     if (ranged) headers.range = `bytes=${offset}-${end !== undefined ? end - 1 : ''}`;
     let url = this.url;
     for (let hop = 0; ; hop++) {
-      const target = await assertFetchable(url, this.guard);
-      const res = await get(target, headers, this.signal);
+      const res = await get(url, headers, this.guard, this.signal);
       const status = res.statusCode ?? 0;
       const location = header(res, 'location');
       if (status >= 300 && status < 400 && location) {

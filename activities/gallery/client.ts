@@ -26,9 +26,9 @@ export class GalleryClient {
       },
       signal,
     );
-    const failure = listingStatusFailure(res.status);
+    const failure = listingStatusFailure(res.statusCode ?? 0);
     if (failure) {
-      await res.body?.cancel();
+      res.resume();
       throw failure;
     }
     return parseListingArray(await readCapped(res, this.config.GALLERY_LISTING_MAX_BYTES));
@@ -42,6 +42,8 @@ export class GalleryClient {
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(body),
       signal: signal ?? AbortSignal.timeout(30_000),
+      // Never re-sent elsewhere: a redirect of the callback is a failure to retry, not a new target.
+      redirect: 'manual',
     });
     await res.body?.cancel();
     if (!res.ok) {

@@ -3,12 +3,14 @@
 import { Context } from '@temporalio/activity';
 import type { FileProblem } from '../../lib/cloud-archive';
 import type { DestinationCredentials, PlanRef } from '../../lib/copy-plan';
+import { briefProblem } from '../../lib/text-limits';
 import type { ActivityDeps } from '../deps';
 import { PlanStore } from '../copy/plan-store';
 import { GalleryClient, type DoneBody } from './client';
 import { entryProblem, ListingEntrySchema } from './listing';
 import { exchangeCode, type ExchangeInput } from './oauth';
 import { planBuilder, rootFolderFor } from './plan';
+import { revokeGrant, type RevokeResult } from './revoke';
 
 export interface PreparedPlan {
   plan: PlanRef;
@@ -68,10 +70,9 @@ export function createGalleryActivities(deps: ActivityDeps) {
             builder.rejectedCount += 1;
             builder.rejectedBytes += Number.isSafeInteger(size) && size > 0 ? size : 0;
             if (builder.rejected.length < 1000) {
-              builder.rejected.push({
-                name: typeof name === 'string' ? name.slice(0, 300) : `#${index}`,
-                reason: entryProblem(parsed.error),
-              });
+              builder.rejected.push(
+                briefProblem(typeof name === 'string' ? name : `#${index}`, entryProblem(parsed.error)),
+              );
             }
             continue;
           }
@@ -93,6 +94,14 @@ export function createGalleryActivities(deps: ActivityDeps) {
         allowedSourceHosts: deps.config.GALLERY_FILE_HOSTS,
         allowPrivateNetwork: deps.config.FERRY_ALLOW_PRIVATE_NETWORK,
       };
+    },
+
+    /** Ends the user's grant at the provider once the transfer no longer needs it. */
+    async revokeCloudAccess(credentials: DestinationCredentials): Promise<RevokeResult> {
+      const result = await revokeGrant(deps.config, credentials);
+      const log = result.revoked ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+      log({ cloud: credentials.cloud, ...result }, 'gallery transfer: provider grant revocation');
+      return result;
     },
 
     async notifyGalleryDone(body: DoneBody): Promise<void> {

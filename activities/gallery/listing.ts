@@ -1,9 +1,11 @@
 // The gallery's file listing: where it lives (derived from the archive link), how it is fetched
 // (SSRF-guarded on every hop, size-capped) and what a valid entry is.
+import type { IncomingMessage } from 'node:http';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType } from '../../lib/failures';
-import { assertFetchable, type FetchGuardOptions } from '../copy/url-guard';
+import { guardedFollow } from '../copy/guarded-http';
+import type { FetchGuardOptions } from '../copy/url-guard';
 
 export const ListingEntrySchema = z.object({
   // CRC-32 as hex; a platform that drops leading zeros still names the same checksum.
@@ -39,40 +41,38 @@ export function listingUrlFor(archiveUrl: string, galleryApiUrl: string): string
   return url.toString();
 }
 
-const MAX_REDIRECTS = 5;
-
 const failure = (type: string, message: string, nonRetryable = true) =>
   ApplicationFailure.create({ type, message, nonRetryable });
 
 /** GET with manual redirects: each hop passes the guard before any byte is sent to it. */
-export async function guardedGet(url: string, guard: FetchGuardOptions, signal?: AbortSignal): Promise<Response> {
-  let current = url;
-  for (let hop = 0; ; hop++) {
-    await assertFetchable(current, guard);
-    const res = await fetch(current, { redirect: 'manual', signal, headers: { accept: 'application/json' } });
-    const location = res.headers.get('location');
-    if (res.status < 300 || res.status > 399 || !location) return res;
-    await res.body?.cancel();
-    if (hop >= MAX_REDIRECTS) throw failure(FailureType.ForbiddenTarget, `more than ${MAX_REDIRECTS} redirects`);
-    current = new URL(location, current).toString();
+export async function guardedGet(
+  url: string,
+  guard: FetchGuardOptions,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
+  try {
+    const { res } = await guardedFollow(url, guard, { headers: { accept: 'application/json' }, signal });
+    return res;
+  } catch (err) {
+    if (signal?.aborted || err instanceof ApplicationFailure) throw err;
+    throw failure('GalleryUnavailable', `the gallery is unreachable: ${(err as Error).message}`, false);
   }
 }
 
 /** Reads the body as text, refusing more than `maxBytes` (a listing is data we hold in memory). */
-export async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw failure(FailureType.InvalidInput, `the listing is larger than ${maxBytes} bytes`);
-  }
-  const chunks: Uint8Array[] = [];
+export async function readCapped(res: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers['content-length'] ?? NaN);
+  const tooLarge = () => {
+    res.destroy();
+    return failure(FailureType.InvalidInput, `the listing is larger than ${maxBytes} bytes`);
+  };
+  if (declared > maxBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
   let size = 0;
-  if (res.body) {
-    for await (const chunk of res.body) {
-      size += chunk.byteLength;
-      if (size > maxBytes) throw failure(FailureType.InvalidInput, `the listing is larger than ${maxBytes} bytes`);
-      chunks.push(chunk);
-    }
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

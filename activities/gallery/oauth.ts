@@ -75,6 +75,8 @@ async function exchangeYandex(config: Config, input: ExchangeInput): Promise<Des
         client_secret: YANDEX_CLIENT_SECRET,
       }),
       signal: AbortSignal.timeout(30_000),
+      // The code, verifier and client secret go to YANDEX_OAUTH_URL only, never along a redirect.
+      redirect: 'manual',
     });
   } catch (err) {
     throw classify('Yandex', undefined, (err as Error).message);

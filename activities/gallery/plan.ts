@@ -3,6 +3,7 @@
 // set aside with a reason instead of reaching the copy engine.
 import type { CopyPlanItem } from '../../lib/copy-plan';
 import type { FileProblem } from '../../lib/cloud-archive';
+import { briefProblem } from '../../lib/text-limits';
 import type { ListingEntry } from './listing';
 
 /** Drive allows 32,767 bytes, Yandex and most file systems 255: the smaller wins. */
@@ -76,12 +77,34 @@ export interface PlanBuilder {
 }
 
 /**
+ * Plan keys, unique by construction: the listing's id with `%` and `#` escaped, and `#<n>` for its n-th
+ * repeat — so a repeated id 5 (`5#2`) can never meet a literal id "5#2" (`5%232`). Numeric ids, the
+ * platform's usual ones, stay as they are.
+ */
+export function planKey(id: string, occurrence: number): string {
+  const escaped = id.replace(/%/g, '%25').replace(/#/g, '%23');
+  return occurrence > 1 ? `${escaped}#${occurrence}` : escaped;
+}
+
+/**
  * Turns entries into plan items one at a time (the listing may hold 50,000). Paths are compared
  * case-insensitively because Drive's name lookup is; keys stay unique even if the listing repeats an id.
  */
 export function planBuilder(isAllowedFileUrl: (url: string) => string | undefined): PlanBuilder {
   const paths = new Set<string>();
+  // The next suffix to try per wanted path: 50,000 files of one name cost 50,000 steps, not 50,000²/2.
+  const nextSuffix = new Map<string, number>();
   const keys = new Map<string, number>();
+  const freePath = (base: string) => {
+    const wanted = base.toLowerCase();
+    if (!paths.has(wanted)) return base;
+    let n = nextSuffix.get(wanted) ?? 2;
+    let candidate = withSuffix(base, n);
+    // Only a literal name that looks like a suffixed one ("a (3).jpg") makes this loop more than once.
+    while (paths.has(candidate.toLowerCase())) candidate = withSuffix(base, ++n);
+    nextSuffix.set(wanted, n + 1);
+    return candidate;
+  };
   const builder: PlanBuilder = {
     rejected: [],
     rejectedCount: 0,
@@ -91,18 +114,16 @@ export function planBuilder(isAllowedFileUrl: (url: string) => string | undefine
       if (problem) {
         builder.rejectedCount += 1;
         builder.rejectedBytes += entry.filesize;
-        if (builder.rejected.length < 1000) builder.rejected.push({ name: entry.name, reason: problem });
+        if (builder.rejected.length < 1000) builder.rejected.push(briefProblem(entry.name, problem));
         return undefined;
       }
       const id = String(entry.id);
-      const seen = keys.get(id) ?? 0;
-      keys.set(id, seen + 1);
-      const base = relPathFor(entry.name, `file-${id}`);
-      let relPath = base;
-      for (let n = 2; paths.has(relPath.toLowerCase()); n++) relPath = withSuffix(base, n);
+      const occurrence = (keys.get(id) ?? 0) + 1;
+      keys.set(id, occurrence);
+      const relPath = freePath(relPathFor(entry.name, `file-${id}`));
       paths.add(relPath.toLowerCase());
       return {
-        key: seen ? `${id}#${seen + 1}` : id,
+        key: planKey(id, occurrence),
         relPath,
         sourceUrl: entry.url,
         size: entry.filesize,

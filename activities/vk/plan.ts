@@ -9,7 +9,8 @@ import {
   type ChosenPhoto,
   type SourcePhoto,
 } from '../../lib/photo-naming';
-import { assertFetchable, type FetchGuardOptions } from '../copy/url-guard';
+import { guardedFollow, responseHeader } from '../copy/guarded-http';
+import type { FetchGuardOptions } from '../copy/url-guard';
 import type { KeyedReportEntry } from './types';
 
 export interface PhotoPlan {
@@ -31,18 +32,25 @@ const MIME: Record<string, string> = {
 };
 const HEAD_CONCURRENCY = 16;
 
+/**
+ * The size and type of a photo from one HEAD on the CDN. Redirects are followed by hand, each hop through
+ * the guard (a CDN host may redirect anywhere); a refused hop or any failure only leaves the size unknown.
+ */
 async function head(url: string, guard: FetchGuardOptions): Promise<{ size?: number; contentType?: string }> {
   try {
-    await assertFetchable(url, guard);
-    const res = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(15_000) });
-    if (!res.ok) return {};
-    const length = Number(res.headers.get('content-length'));
+    const { res } = await guardedFollow(url, guard, { method: 'HEAD', timeoutMs: 15_000 });
+    res.resume();
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status > 299) return {};
+    const length = Number(responseHeader(res, 'content-length'));
+    const contentType = responseHeader(res, 'content-type');
     return {
       ...(Number.isSafeInteger(length) && length > 0 && { size: length }),
-      ...(res.headers.get('content-type') && { contentType: res.headers.get('content-type')! }),
+      ...(contentType && { contentType }),
     };
   } catch {
-    // The size is only for progress and verification: the copy still works without it.
+    // The size is only for progress and verification: the copy still works without it (and the copy
+    // engine's own fetch goes through the same guard, so a refused URL fails there, typed).
     return {};
   }
 }
@@ -64,7 +72,11 @@ export async function buildPhotoPlan(
   photos: SourcePhoto[],
   options: { guard: FetchGuardOptions; onProgress?: (done: number) => void },
 ): Promise<PhotoPlan> {
-  const withSize = photos.flatMap((p) => {
+  // Keys are the plan's identity (results and destination tags are keyed by them): a photo listed twice
+  // (VK's offsets shift when a photo is added while we page) is one file, planned once.
+  const seen = new Set<string>();
+  const distinct = photos.filter((p) => !seen.has(p.key) && Boolean(seen.add(p.key)));
+  const withSize = distinct.flatMap((p) => {
     const size = pickLargest(p.sizes);
     return size ? [{ photo: p, size }] : [];
   });
@@ -91,6 +103,6 @@ export async function buildPhotoPlan(
       };
     }),
     report: named.map((p) => ({ key: p.key, file_name: p.fileName, size: p.size.type })),
-    skipped: photos.length - withSize.length,
+    skipped: distinct.length - withSize.length,
   };
 }

@@ -8,13 +8,16 @@ import type { OAuthProvider } from '../../lib/cloud-archive';
 /** drive.file: Ferry sees only the files it creates, not the user's whole Drive. */
 export const GOOGLE_DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive.file';
 
+/** Yandex wants 6 to 50 characters; a request id is 22. */
+export const yandexDeviceId = (requestId: string) => `ferry-${requestId}`;
+
 export const callbackUrl = (config: Config, provider: OAuthProvider) =>
   `${config.FERRY_PUBLIC_URL.replace(/\/+$/, '')}/oauth/${provider}/callback`;
 
 export function authorizationUrl(
   config: Config,
   provider: OAuthProvider,
-  params: { state: string; codeChallenge: string },
+  params: { state: string; codeChallenge: string; requestId?: string },
 ): string {
   const redirectUri = callbackUrl(config, provider);
   if (provider === 'google') {
@@ -45,6 +48,9 @@ export function authorizationUrl(
     code_challenge_method: 'S256',
     // Ask every time: the user may mean a different Yandex account than the one logged in.
     force_confirm: 'yes',
+    // A token issued for a "device" is the only kind Yandex lets the app revoke (POST /revoke_token):
+    // one device per transfer, so the finished transfer can end its own grant and no other.
+    ...(params.requestId && { device_id: yandexDeviceId(params.requestId), device_name: 'Ferry gallery transfer' }),
   }).toString();
   return url.toString();
 }

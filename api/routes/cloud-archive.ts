@@ -14,7 +14,7 @@ import {
   type CloudArchiveStatus,
 } from '../../lib/cloud-archive';
 import type { CopyProgress } from '../../lib/copy-plan';
-import { FerryCloudType, FerryGalleryName, FerryJob, FerryStatus } from '../../lib/search-attributes';
+import { FerryCloudType, FerryJob, FerryStatus } from '../../lib/search-attributes';
 import type { cloudArchive } from '../../workflows/cloud-archive';
 import { copyProgressQuery } from '../../workflows/copy-to-cloud';
 import type { ApiDeps } from '../deps';
@@ -79,7 +79,7 @@ export function cloudArchiveRoutes(deps: ApiDeps): Router {
     const state = signState(requestId, config.encryptionKeys);
     let redirectTo: string;
     try {
-      redirectTo = authorizationUrl(config, provider, { state, codeChallenge });
+      redirectTo = authorizationUrl(config, provider, { state, codeChallenge, requestId });
     } catch (err) {
       if (err instanceof ConfigError) {
         throw new HttpError(503, 'cloud_not_configured', `${request.cloud_type} is not configured on this server`);
@@ -106,9 +106,9 @@ export function cloudArchiveRoutes(deps: ApiDeps): Router {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: workflowIdOf(requestId),
       args: [input],
+      // Plaintext in Temporal's index: no gallery name here (it travels encrypted in the input).
       typedSearchAttributes: [
         { key: FerryJob, value: 'cloud_archive' },
-        { key: FerryGalleryName, value: request.gallery_name },
         { key: FerryCloudType, value: request.cloud_type },
         { key: FerryStatus, value: 'awaiting_authorization' },
       ],

@@ -13,7 +13,7 @@ temporal operator namespace describe -n "$NAMESPACE" --address "$TEMPORAL_ADDRES
   temporal operator namespace create -n "$NAMESPACE" --retention 7d --address "$TEMPORAL_ADDRESS"
 
 existing=$(temporal operator search-attribute list -n "$NAMESPACE" --address "$TEMPORAL_ADDRESS")
-for name in FerryJob FerryStatus FerryGalleryName FerryCloudType; do
+for name in FerryJob FerryStatus FerryCloudType; do
   if echo "$existing" | grep -qw "$name"; then
     echo "search attribute $name already registered"
   else

@@ -73,6 +73,9 @@ describe('copyToCloud survives a killed worker', () => {
         GOOGLE_API_URL: drive.url,
         DRIVE_RESUMABLE_CUTOFF: String(MiB),
         DRIVE_CHUNK_SIZE: String(MiB),
+        // The source fake listens on loopback: the worker's own config allows it (a workflow input cannot).
+        FERRY_ALLOW_PRIVATE_NETWORK: '1',
+        GALLERY_FILE_HOSTS: '127.0.0.1',
         COPY_TEST_TASK_QUEUE: taskQueue,
         COPY_TEST_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
       };

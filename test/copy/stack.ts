@@ -25,6 +25,9 @@ export async function startCopyStack(opts: { latencyMs?: number; env?: Record<st
     YANDEX_DISK_API_URL: yandex.url,
     DRIVE_RESUMABLE_CUTOFF: String(1024 * 1024),
     DRIVE_CHUNK_SIZE: String(256 * 1024),
+    // The source fake listens on loopback: the worker's own config allows it (a workflow input cannot).
+    FERRY_ALLOW_PRIVATE_NETWORK: '1',
+    GALLERY_FILE_HOSTS: '127.0.0.1',
     ...opts.env,
   };
   const config: Config = testConfig(env);

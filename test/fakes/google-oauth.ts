@@ -64,6 +64,7 @@ export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
   const codes = new Map<string, CodeGrant>();
   const access = new Map<string, AccessGrant>();
   const refresh = new Map<string, Grant & { revoked: boolean }>();
+  const revocations: Array<{ token: string; status: number }> = [];
   const serviceAccounts = new Map<string, KeyObject>();
   const consentedBefore = new Set<string>();
   const faults = new FaultInjector();
@@ -207,7 +208,9 @@ export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
     if (req.method === 'POST' && path === '/revoke') {
       const form = await readForm(req);
       const t = form.get('token') ?? url.searchParams.get('token') ?? '';
-      if (!revoke(t)) return oauthError(400, 'invalid_token', 'Token expired or revoked');
+      const ok = revoke(t);
+      revocations.push({ token: t, status: ok ? 200 : 400 });
+      if (!ok) return oauthError(400, 'invalid_token', 'Token expired or revoked');
       return reply(200, {});
     }
 
@@ -263,6 +266,8 @@ export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
   function revoke(t: string): boolean {
     const r = refresh.get(t);
     if (r) {
+      // Google answers 400 invalid_token for a grant that is already gone.
+      if (r.revoked) return false;
       r.revoked = true;
       for (const [k, v] of access) if (v.refreshToken === t) access.delete(k);
       return true;
@@ -281,7 +286,10 @@ export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
     authUrl: `${root}/o/oauth2/v2/auth`,
     /** GOOGLE_TOKEN_URL */
     tokenUrl,
+    /** GOOGLE_REVOKE_URL */
     revokeUrl: `${root}/revoke`,
+    /** Every POST /revoke, in order, with the status it got. */
+    revocations,
     clientId: first.clientId,
     clientSecret: first.clientSecret,
     faults,
@@ -321,6 +329,11 @@ export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
     /** The user removed Ferry's access: later refreshes answer invalid_grant, its access tokens die. */
     revokeRefreshToken(refreshToken: string): boolean {
       return revoke(refreshToken);
+    },
+    /** Is this a refresh token the fake issued and that is still good? */
+    liveRefreshToken(refreshToken: string): boolean {
+      const r = refresh.get(refreshToken);
+      return Boolean(r && !r.revoked);
     },
     /** Every access token expires now (refresh tokens stay good). */
     expireAccessTokens(): void {

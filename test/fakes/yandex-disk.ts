@@ -86,7 +86,24 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     resource_id: `${randomBytes(4).toString('hex')}:${randomBytes(32).toString('hex')}`,
   });
   nodes.set('disk:/', mkNode('dir', 'disk:/'));
-  const usedBytes = () => [...nodes.values()].reduce((s, n) => s + (n.size ?? 0), 0);
+  // The Trash (`trash:/…`): DELETE without permanently=true moves a resource here, and it keeps taking
+  // space on the Disk until the Trash is emptied, as on Yandex.
+  const trash = new Map<string, YandexNode>();
+  const sizeOf = (m: Map<string, YandexNode>) => [...m.values()].reduce((s, n) => s + (n.size ?? 0), 0);
+  const usedBytes = () => sizeOf(nodes) + sizeOf(trash);
+
+  /** Moves `path` and everything under it to the Trash; a name taken there gets a suffix. */
+  function moveToTrash(path: string): void {
+    const top = nodes.get(path)!;
+    let target = `trash:/${top.name}`;
+    for (let n = 2; trash.has(target); n++) target = `trash:/${top.name}_${n}`;
+    for (const [k, node] of [...nodes]) {
+      if (k !== path && !k.startsWith(path + '/')) continue;
+      nodes.delete(k);
+      const moved = `${target}${k.slice(path.length)}`;
+      trash.set(moved, { ...node, path: moved, name: k === path ? target.slice('trash:/'.length) : node.name });
+    }
+  }
   let apiRoot = '';
 
   function yaError(res: ServerResponse, code: string, description?: string, headers: Record<string, string> = {}) {
@@ -203,7 +220,7 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       return sendJson(res, 200, {
         total_space: Number.isFinite(quotaBytes) ? quotaBytes : 10 * 2 ** 40,
         used_space: usedBytes(),
-        trash_size: 0,
+        trash_size: sizeOf(trash),
         is_paid: false,
         system_folders: {},
         // Disk info names the account (a client learns whose token it holds from it).
@@ -245,8 +262,16 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       }
       if (req.method === 'DELETE') {
         if (!n || path === 'disk:/') return yaError(res, 'DiskNotFoundError');
-        for (const k of [...nodes.keys()]) if (k === path || k.startsWith(path + '/')) nodes.delete(k);
-        return void res.writeHead(204).end();
+        const nonEmptyDir = n.type === 'dir' && [...nodes.keys()].some((k) => k.startsWith(path + '/'));
+        if (q.permanently === 'true') {
+          for (const k of [...nodes.keys()]) if (k === path || k.startsWith(path + '/')) nodes.delete(k);
+        } else {
+          moveToTrash(path);
+        }
+        // A file or an empty folder goes at once (204); a folder with content asynchronously (202).
+        if (!nonEmptyDir) return void res.writeHead(204).end();
+        const operation = newOperation(() => undefined);
+        return sendJson(res, 202, { href: `${apiRoot}/operations/${operation.id}`, method: 'GET', templated: false });
       }
       if (req.method === 'PATCH') {
         if (!n) return yaError(res, 'DiskNotFoundError');
@@ -376,6 +401,8 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     /** Every file and folder (settled: operations due by now have succeeded). */
     nodes: () => (settle(), [...nodes.values()].filter((n) => n.path !== 'disk:/')),
     node: (p: string) => (settle(), nodes.get(diskPath(p))),
+    /** What is in the Trash (`trash:/<name>`), e.g. a removed file that can still be restored. */
+    trashed: () => [...trash.values()],
     operations: () => [...operations.values()].map(({ id, status }) => ({ id, status })),
     setOperationDelay(ms: number): void {
       operationDelayMs = ms;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { workflowIdOf } from '../../lib/cloud-archive';
-import { FerryCloudType, FerryGalleryName, FerryJob, FerryStatus } from '../../lib/search-attributes';
+import { FerryCloudType, FerryJob, FerryStatus } from '../../lib/search-attributes';
 import { withWorker } from '../helpers/temporal';
 import type { GalleryEntry } from '../fakes/gallery';
 import {
@@ -89,7 +89,6 @@ describe('gallery archive end to end', () => {
       const desc = await stack.temporal.workflow.getHandle(workflowIdOf(id)).describe();
       expect(desc.typedSearchAttributes.get(FerryStatus)).toBe('done');
       expect(desc.typedSearchAttributes.get(FerryJob)).toBe('cloud_archive');
-      expect(desc.typedSearchAttributes.get(FerryGalleryName)).toBe('Drive Gallery');
       expect(desc.typedSearchAttributes.get(FerryCloudType)).toBe('google_drive');
       return status(stack, id);
     });

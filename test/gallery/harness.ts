@@ -76,6 +76,7 @@ export async function startStack(
     GOOGLE_CLIENT_SECRET: google.clientSecret,
     GOOGLE_AUTH_URL: google.authUrl,
     GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_REVOKE_URL: google.revokeUrl,
     YANDEX_CLIENT_ID: yandex.clientId,
     YANDEX_CLIENT_SECRET: yandex.clientSecret,
     YANDEX_OAUTH_URL: yandex.url,

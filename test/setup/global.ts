@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { FAILURE_CONVERTER_PATH } from '../../lib/codec';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { migrate } from '../../lib/migrate';
 import { freePort } from '../../lib/ports';
@@ -54,6 +55,7 @@ export default async function setup(project: TestProject) {
     workflowsPath: resolve('test/fixtures/workflows.ts'),
     // As production bundles them (scripts/build.ts): every test runs with them, untraced unless it traces.
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   const bundleDir = resolve('.data/test');

@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { CopyItemResult, CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
 import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
+import { briefFailure } from '../../lib/text-limits';
 import type { CopyActivities, CopyBatchResult, ResolvedCopyOptions } from '../../activities/copy/types';
 import { countResult, emptyTally, type PageProgress, type PageSummary } from './tally';
 
@@ -126,7 +127,7 @@ export async function copyPlanPage(input: CopyPageInput): Promise<PageSummary> {
 
   const finish = (result: CopyItemResult) => {
     countResult(tally, result);
-    if (result.status === 'failed') failures.push(result);
+    if (result.status === 'failed') failures.push(briefFailure(result));
     if (result.renamedFrom) renamed.push(result);
     report();
   };

@@ -5,7 +5,7 @@
 import { auth as googleAuth } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
 import type { DestinationCredentials } from '../../../lib/copy-plan';
-import { cloudFailure, FailureType } from '../errors';
+import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, networkFailure } from '../errors';
 
 type DriveCredentials = Extract<DestinationCredentials, { cloud: 'google_drive' }>;
 
@@ -46,7 +46,7 @@ export function createDriveAuth(creds: DriveCredentials, config: Config): DriveA
         if (!token) throw new Error('the token endpoint returned no access token');
         return token;
       } catch (err) {
-        throw tokenFailure(err);
+        throw tokenFailure(err) ?? tokenEndpointUnavailable(err);
       }
     },
   };
@@ -74,4 +74,13 @@ export function tokenFailure(err: unknown) {
     );
   }
   return undefined;
+}
+
+/** The token endpoint unreachable, timing out or failing (5xx): retryable, and the cause kept. */
+function tokenEndpointUnavailable(err: unknown) {
+  const status = (err as { response?: { status?: number } }).response?.status;
+  if (status) {
+    return cloudFailure(DESTINATION_UNAVAILABLE, `the Google token endpoint answered ${status}`, { cause: err });
+  }
+  return networkFailure('refreshing the Google access token', err);
 }

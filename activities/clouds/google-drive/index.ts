@@ -101,7 +101,7 @@ export function createGoogleDriveDestination(
    * Finds the folder `name` under `parentId`, or creates it. Workers that create the same folder at the
    * same moment (two pages of one album) would leave two same-name folders and split the album: after
    * creating, each looks again and every worker settles on the oldest one; a creator whose folder lost
-   * deletes it (still empty: nothing is uploaded into a folder before this returns).
+   * trashes it (still empty: nothing is uploaded into a folder before this returns).
    */
   async function level(parentId: string, name: string): Promise<string> {
     const found = await foldersNamed(parentId, name);
@@ -221,11 +221,17 @@ export function createGoogleDriveDestination(
     return !f || f.trashed ? undefined : { ...toRemote(f, ''), path: file.path };
   }
 
+  /**
+   * To the Trash, never a permanent delete: the folder a worker lost a creation race with, or a copy that
+   * failed verification, stays restorable for 30 days should the call have been wrong.
+   */
   async function remove(file: RemoteFile): Promise<void> {
-    await guarded('delete file', () =>
-      drive.files.delete({ fileId: file.id }, call).catch((err: unknown) => {
-        if ((err as { status?: number }).status !== 404) throw err;
-      }),
+    await guarded('trash file', () =>
+      drive.files
+        .update({ fileId: file.id, requestBody: { trashed: true }, fields: 'id' }, call)
+        .catch((err: unknown) => {
+          if ((err as { status?: number }).status !== 404) throw err;
+        }),
     );
   }
 

@@ -63,6 +63,13 @@ export async function resumableUpload(
    */
   async function call(url: string, init: RequestInit, what: string): Promise<Response> {
     const replayable = !(init.body && typeof init.body === 'object' && Symbol.asyncIterator in init.body);
+    // The bearer token goes to GOOGLE_API_URL only: a session URI (a Location, or a heartbeat's) may name any host.
+    if (new URL(url).origin !== new URL(deps.apiUrl).origin) {
+      throw cloudFailure(
+        FailureType.ForbiddenTarget,
+        `${what}: ${new URL(url).host} is not the Drive API; no token sent`,
+      );
+    }
     for (let attempt = 0; ; attempt++) {
       const headers = new Headers(init.headers);
       headers.set('authorization', `Bearer ${await deps.token(attempt > 0)}`);

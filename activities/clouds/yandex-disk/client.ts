@@ -62,7 +62,11 @@ export interface YandexClientOptions {
   config: Config;
   signal?: AbortSignal;
   fetch?: typeof fetch;
+  /** How long a token refresh may take (default 30 s). */
+  refreshTimeoutMs?: number;
 }
+
+const REFRESH_TIMEOUT_MS = 30_000;
 
 export class YandexDiskClient {
   private token: string;
@@ -84,6 +88,13 @@ export class YandexDiskClient {
     signal?: AbortSignal,
   ): Promise<T> {
     const url = new URL(pathOrUrl.startsWith('http') ? pathOrUrl : `${this.api}${pathOrUrl}`);
+    // The OAuth token goes to YANDEX_DISK_API_URL only: an href in an answer may name any host.
+    if (url.origin !== new URL(this.api).origin) {
+      throw cloudFailure(
+        FailureType.ForbiddenTarget,
+        `${method} ${url.host}: not the Yandex Disk API (${new URL(this.api).host}); the token is not sent there`,
+      );
+    }
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     for (let attempt = 0; ; attempt++) {
       let res: Response;
@@ -97,6 +108,8 @@ export class YandexDiskClient {
           },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+          // A redirect would carry the token to wherever it points: an answer, not an instruction.
+          redirect: 'manual',
         });
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -149,9 +162,14 @@ export class YandexDiskClient {
     });
   }
 
-  /** Polls an operation (id or href) until it leaves in-progress: every 200 ms at first, then every 1 s. */
+  /**
+   * Polls an operation (id or href) until it leaves in-progress: every 200 ms at first, then every 1 s.
+   * An href is reduced to its operation id and polled at YANDEX_DISK_API_URL, whatever host it names.
+   */
   async waitOperation(idOrHref: string, signal?: AbortSignal, timeoutMs = 30 * 60_000): Promise<'success' | 'failed'> {
-    const path = idOrHref.startsWith('http') ? idOrHref : `/operations/${encodeURIComponent(idOrHref)}`;
+    const id = idOrHref.startsWith('http') ? /\/operations\/([^/?#]+)/.exec(new URL(idOrHref).pathname)?.[1] : idOrHref;
+    if (!id) throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex answered an operation link without an id`);
+    const path = `/operations/${encodeURIComponent(decodeURIComponent(id))}`;
     const deadline = Date.now() + timeoutMs;
     for (let delay = 200; ; delay = Math.min(1000, delay * 1.5)) {
       const { status } = await this.request<{ status: string }>('GET', path, {}, undefined, signal);
@@ -175,6 +193,9 @@ export class YandexDiskClient {
         client_id: config.YANDEX_CLIENT_ID,
         client_secret: config.YANDEX_CLIENT_SECRET,
       }),
+      // A hung token endpoint must not hold the attempt (and its heartbeat timer) forever.
+      signal: AbortSignal.timeout(this.opts.refreshTimeoutMs ?? REFRESH_TIMEOUT_MS),
+      redirect: 'manual',
     }).catch((err: unknown) => {
       throw networkFailure('refresh Yandex token', err);
     });

@@ -233,9 +233,10 @@ export function createYandexDiskDestination(
     return r?.type === 'file' ? toRemote(r) : undefined;
   }
 
+  /** Into the Trash, never permanently: what Ferry removes (a copy that failed verification) stays restorable. */
   async function remove(file: RemoteFile): Promise<void> {
     try {
-      await client.request('DELETE', '/resources', { path: file.id, permanently: 'true' });
+      await client.request('DELETE', '/resources', { path: file.id });
     } catch (err) {
       if (err instanceof YandexApiError && err.status === 404) return;
       throw err instanceof YandexApiError ? yandexFailure('delete file', err) : err;
