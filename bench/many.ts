@@ -168,6 +168,10 @@ async function main() {
     const headline = runOf(CLOUDS[0]!)!;
     const bySize = Object.fromEntries(SIZES.map((n) => [String(n), runOf(CLOUDS[0]!, n)!.ferryFilesPerSec]));
     const rates = Object.values(bySize);
+    const yandexBySize = CLOUDS.includes('yandex')
+      ? Object.fromEntries(SIZES.map((n) => [String(n), runOf('yandex', n)!.ferryFilesPerSec]))
+      : undefined;
+    const yandexRates = Object.values(yandexBySize ?? {});
     const figures = {
       files: HEADLINE,
       cloud: CLOUDS[0],
@@ -188,6 +192,8 @@ async function main() {
         runOf('yandex') && round2(runOf('yandex')!.ferryFilesPerSec / runOf('yandex')!.plainFilesPerSec),
       filesPerSecBySize: bySize,
       flatness: round2(Math.min(...rates) / Math.max(...rates)),
+      yandexFilesPerSecBySize: yandexBySize,
+      yandexFlatness: yandexBySize && round2(Math.min(...yandexRates) / Math.max(...yandexRates)),
       maxHistoryEvents: Math.max(...runs.map((r) => r.maxHistoryEvents)),
       fakesCpuSeconds: Math.round(cpuSeconds(fakes.pid) - fakesCpuBefore),
     };
