@@ -1,32 +1,25 @@
-// What both copy benchmarks start and stop: embedded PostgreSQL, a Temporal dev server (the CLI from
-// lib/temporal-cli.ts), the cloud and source fakes, and the worker processes (harness.ts): the one that
-// runs the activities is measured alone.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// What the copy benchmarks (bench:large, bench:many, bench:gallery) start and stop: embedded
+// PostgreSQL, a Temporal dev server (the CLI from lib/temporal-cli.ts), the fakes in their own process
+// (bench/fakes-process.ts) and the worker processes (harness.ts): the one that runs the activities is
+// measured alone.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { ferryDataConverter } from '../lib/codec';
 import { createPool, type Pool } from '../lib/db';
-import { startDriveFake } from '../test/fakes/google-drive';
-import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
-import { startSourceServer } from '../test/fakes/source-server';
-import { startYandexDiskFake } from '../test/fakes/yandex-disk';
-import { startYandexOAuthFake } from '../test/fakes/yandex-oauth';
-import { buildBenchWorkflowBundle, forkBenchWorkers, startBackbone } from './harness';
+import type { FakesOptions } from './fakes-process';
+import { buildBenchWorkflowBundle, forkBenchWorkers, startBackbone, startFakes, type BenchActivities } from './harness';
 
-/** Current RSS of a process (VmRSS), in MB. */
-export const rssMb = (pid: number) =>
-  Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+export { peakRssMb, resetPeakRss, rssMb } from './proc';
 
-/** Peak RSS of a process (VmHWM), in MB. */
-export const peakRssMb = (pid: number) =>
-  Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
-
-/** Resets a process's VmHWM to its current RSS, so that the next peak read is the run's, not start-up's. */
-export const resetPeakRss = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, '5');
-
-export async function startBenchStack(opts: { name: string; latencyMs?: number; env?: Record<string, string> }) {
+export async function startBenchStack(opts: {
+  name: string;
+  fakes?: FakesOptions;
+  activities?: BenchActivities;
+  env?: Record<string, string>;
+}) {
   const say = (msg: string) => console.log(`[${opts.name}] ${msg}`);
   const work = mkdtempSync(join(tmpdir(), `ferry-${opts.name.replace(/\W/g, '-')}-`));
   const stops: Array<() => Promise<unknown>> = [];
@@ -38,22 +31,8 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
     const backbone = await startBackbone(work, stops);
     const pool: Pool = createPool(backbone.databaseUrl);
     stops.push(() => pool.end());
-
-    const googleOAuth = await startGoogleOAuthFake();
-    const yandexOAuth = await startYandexOAuthFake();
-    const latencyMs = opts.latencyMs;
-    const drive = await startDriveFake({ oauth: googleOAuth, storeContent: false, latencyMs });
-    const yandex = await startYandexDiskFake({
-      oauth: yandexOAuth,
-      storeContent: false,
-      latencyMs,
-      operationDelayMs: 50,
-    });
-    const source = await startSourceServer({ latencyMs });
-    stops.push(() =>
-      Promise.all([googleOAuth.close(), yandexOAuth.close(), drive.close(), yandex.close(), source.close()]),
-    );
-
+    const fakes = await startFakes(opts.fakes ?? {}, stops);
+    const f = fakes.ready;
     const bundlePath = await buildBenchWorkflowBundle(work);
 
     const encryptionKey = randomBytes(32).toString('base64');
@@ -65,12 +44,16 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       TEMPORAL_TASK_QUEUE: 'bench-copy',
       DATABASE_URL: backbone.databaseUrl,
       FERRY_ENCRYPTION_KEY: encryptionKey,
-      GOOGLE_CLIENT_ID: googleOAuth.clientId,
-      GOOGLE_CLIENT_SECRET: googleOAuth.clientSecret,
-      GOOGLE_TOKEN_URL: googleOAuth.tokenUrl,
-      GOOGLE_API_URL: drive.url,
-      YANDEX_OAUTH_URL: yandexOAuth.url,
-      YANDEX_DISK_API_URL: yandex.url,
+      GOOGLE_CLIENT_ID: f.googleClientId,
+      GOOGLE_CLIENT_SECRET: f.googleClientSecret,
+      GOOGLE_AUTH_URL: f.googleAuthUrl,
+      GOOGLE_TOKEN_URL: f.googleTokenUrl,
+      GOOGLE_API_URL: f.driveUrl,
+      YANDEX_CLIENT_ID: f.yandexClientId,
+      YANDEX_CLIENT_SECRET: f.yandexClientSecret,
+      YANDEX_OAUTH_URL: f.yandexOAuthUrl,
+      YANDEX_DISK_API_URL: f.yandexUrl,
+      GALLERY_API_URL: f.galleryUrl,
       WORKER_MAX_CONCURRENT_ACTIVITIES: '64',
       // The source fake listens on loopback: the worker's own config allows it (a workflow input cannot).
       FERRY_ALLOW_PRIVATE_NETWORK: '1',
@@ -78,7 +61,7 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       ...opts.env,
     };
     const { worker, workflowWorker } = await forkBenchWorkers({
-      activities: 'copy',
+      activities: opts.activities ?? 'copy',
       env: { ...process.env, ...env, BENCH_WORKFLOW_BUNDLE: bundlePath },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       stops,
@@ -90,11 +73,13 @@ export async function startBenchStack(opts: { name: string; latencyMs?: number; 
       dataConverter: ferryDataConverter([Buffer.from(encryptionKey, 'base64')]),
     });
     say(
-      `stack ready (PostgreSQL, Temporal dev server, fakes, ${workflowWorker ? 'workflow and activity workers' : 'worker'})`,
+      `stack ready (PostgreSQL, Temporal dev server, fakes process, ${workflowWorker ? 'workflow and activity workers' : 'worker'})`,
     );
-    return { say, pool, client, worker, workflowWorker, drive, yandex, source, googleOAuth, yandexOAuth, env, stop };
+    return { say, pool, client, worker, workflowWorker, fakes, env, work, stops, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
+
+export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;

@@ -1,16 +1,23 @@
 // What every benchmark starts the same way: a real PostgreSQL with Ferry's schema, a Temporal dev
-// server, and a worker in its own process (so its peak RSS is measured alone). Each start registers
-// its stop in `stops`, which the benchmark runs in reverse when it ends.
+// server (with Ferry's search attributes), the fakes in their own process, and the workers in theirs
+// (so the peak RSS of each is measured alone). Each start registers its stop in `stops`, which the
+// benchmark runs in reverse when it ends.
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres } from '../lib/embedded-postgres';
 import { migrate } from '../lib/migrate';
 import { freePort } from '../lib/ports';
+import { FERRY_SEARCH_ATTRIBUTES } from '../lib/search-attributes';
 import { buildEntry, buildWorkflowBundle } from '../scripts/build';
 import { startDevServer } from '../test/helpers/dev-server';
+import type { FakesMethods, FakesOptions, FakesReady } from './fakes-process';
+import { forkHelper, type BenchProcess } from './rpc';
 
 export type Stops = Array<() => Promise<unknown>>;
+
+/** Which job's activities a bench worker registers (bench/worker.ts). */
+export type BenchActivities = 'copy' | 'etl' | 'gallery';
 
 export async function startBackbone(
   work: string,
@@ -19,10 +26,18 @@ export async function startBackbone(
   const db = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort(), database: 'bench' });
   stops.push(() => db.stop());
   await migrate(db.url);
-  const { env: temporal, address: temporalAddress } = await startDevServer();
+  const { env: temporal, address: temporalAddress } = await startDevServer({
+    searchAttributes: FERRY_SEARCH_ATTRIBUTES,
+  });
   stops.push(() => temporal.teardown());
   return { databaseUrl: db.url, temporalAddress };
 }
+
+export type Fakes = BenchProcess<FakesMethods, FakesReady>;
+
+/** The clouds, their OAuth servers, the file host and the gallery platform, in a process of their own. */
+export const startFakes = (options: FakesOptions, stops: Stops): Promise<Fakes> =>
+  forkHelper<FakesMethods, FakesReady>('bench/fakes-process.ts', { args: [JSON.stringify(options)], stops });
 
 /**
  * The worker's Node flags as the image runs it (Dockerfile `NODE_OPTIONS`; test/deploy checks they agree):
@@ -53,7 +68,7 @@ export async function buildBenchWorkflowBundle(work: string, workflowsPath?: str
  * BENCH_WORKER_ROLES=all runs both in one process, as docker-compose's single worker does.
  */
 export async function forkBenchWorkers(options: {
-  activities: 'copy' | 'etl';
+  activities: BenchActivities;
   env: NodeJS.ProcessEnv;
   stdio?: StdioOptions;
   stops: Stops;
@@ -68,7 +83,7 @@ export async function forkBenchWorkers(options: {
 
 /** Forks the compiled bench worker with one job's activities and waits until it polls. */
 async function forkBenchWorker(options: {
-  activities: 'copy' | 'etl';
+  activities: BenchActivities;
   env: NodeJS.ProcessEnv;
   stdio?: StdioOptions;
   stops: Stops;

@@ -1,135 +1,226 @@
-// bench:large — one 1 GiB file through Ferry's copy workflow into the Drive fake (resumable protocol,
-// 8 MiB chunks) and the Yandex fake (upload href + streamed PUT), against a plain streaming pipe from
-// the same source to the same fake in the same run; and the peak RSS of the worker process that moves the
-// bytes (the activity worker; the workflow worker's peak is reported beside it).
-// Self-contained; the last line is one JSON object: driveRatio, yandexRatio (Ferry ÷ pipe), peakRssMb.
+// bench:large — one large file (1 GiB, then 4 GiB) through Ferry's copy workflow into the Drive fake
+// (resumable protocol, DRIVE_CHUNK_SIZE chunks, MD5 + CRC-32 checked) and the Yandex fake (upload link,
+// streamed PUT, operation polled, verified), against the leanest pipe from the same source to the same
+// fake in the same run (bench/pipes.ts: node:http and curl, each in processes of their own; the faster
+// is the baseline). The fakes run in their own process too. RSS: the activity worker's growth over its
+// idle RSS while it moves 1 GiB and 4 GiB (flat = streaming).
+// Knobs: BENCH_LARGE_BYTES (default 1GiB), BENCH_LARGE_BIG_BYTES (default 4 × that).
+// The last line is one JSON object: driveRatio, yandexRatio, pipeClient, rssGrowthMb, rssGrowth4GiBMb, …
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
 import { PlanStore } from '../activities/copy/plan-store';
+import { loadConfig } from '../lib/config';
 import type { DestinationSpec } from '../lib/copy-plan';
 import { copyToCloud } from '../workflows';
-import { peakRssMb, resetPeakRss, rssMb, startBenchStack } from './copy-stack';
+import { writeCharts } from './chart';
+import { peakRssMb, resetPeakRss, rssMb, startBenchStack, type BenchStack } from './copy-stack';
+import { bytesKnob, mbps, round2 } from './knobs';
+import { startPipes, type PipeClient, type PipeTarget } from './pipes';
+import { cpuSeconds } from './proc';
 
-const SIZE = Number(process.env.BENCH_LARGE_BYTES ?? 1024 ** 3);
-const mbps = (bytes: number, ms: number) => Math.round((bytes / 1024 / 1024 / (ms / 1000)) * 10) / 10;
+const SIZE = bytesKnob('BENCH_LARGE_BYTES', 1024 ** 3);
+const BIG = bytesKnob('BENCH_LARGE_BIG_BYTES', 4 * SIZE);
+const GiB = 1024 ** 3;
+const sizeLabel = (b: number) => (b >= GiB ? `${+(b / GiB).toFixed(2)} GiB` : `${+(b / 1024 ** 2).toFixed(1)} MiB`);
+
+type Cloud = 'drive' | 'yandex';
+interface CloudRun {
+  ferryMs: number;
+  pipeMs: Record<PipeClient, number>;
+  best: PipeClient;
+}
+interface SizeRun {
+  bytes: number;
+  clouds: Record<Cloud, CloudRun>;
+  peakRssMb: number;
+  workflowWorkerPeakRssMb?: number;
+}
+
+async function ferryCopy(
+  stack: BenchStack,
+  destination: DestinationSpec,
+  file: { url: string; size: number; md5: string; crc32: string },
+) {
+  const plan = await new PlanStore(stack.pool).save(`large-${randomUUID()}`, [
+    {
+      key: `large-${randomUUID()}`,
+      relPath: 'large.bin',
+      sourceUrl: file.url,
+      size: file.size,
+      md5: file.md5,
+      crc32: file.crc32,
+    },
+  ]);
+  const t = performance.now();
+  const summary = await stack.client.workflow.execute(copyToCloud, {
+    taskQueue: 'bench-copy',
+    workflowId: `bench-large-${randomUUID()}`,
+    args: [{ plan, destination, options: { allowPrivateNetwork: true } }],
+  });
+  const ms = performance.now() - t;
+  if (summary.copied !== 1) throw new Error(`Ferry did not copy the file: ${JSON.stringify(summary.failures)}`);
+  return ms;
+}
 
 async function main() {
   const stack = await startBenchStack({ name: 'bench:large' });
-  const { say, source, drive, yandex, googleOAuth, yandexOAuth, client, pool } = stack;
+  const { say, fakes, worker, workflowWorker } = stack;
   try {
-    const { worker, workflowWorker } = stack;
+    const pipes = await startPipes(stack.stops);
+    const chunkSize = Math.max(
+      256 * 1024,
+      Math.floor(loadConfig(stack.env).DRIVE_CHUNK_SIZE / (256 * 1024)) * 256 * 1024,
+    );
     const idleRss = rssMb(worker.pid!);
     const startPeak = peakRssMb(worker.pid!);
-    say(`worker RSS when idle: ${idleRss} MB (peak while starting: ${startPeak} MB)`);
-    resetPeakRss(worker.pid!); // the peak read below is the transfers'
-    const file = source.addGenerated('/large.bin', SIZE, 7);
-    say(`${(SIZE / 1024 ** 2).toFixed(0)} MiB, md5 ${file.md5}`);
-    const sourceUrl = source.urlOf('/large.bin');
-    const googleTokens = googleOAuth.issueTokens();
-    const yandexToken = yandexOAuth.issueTokens().accessToken;
-
-    // The pipes: source GET body straight into one upload request, nothing else.
-    const pipeDrive = async () => {
-      const t = performance.now();
-      const session = await fetch(`${drive.url}/upload/drive/v3/files?uploadType=resumable`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${googleTokens.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `pipe-${randomUUID()}.bin` }),
-      });
-      const src = await fetch(sourceUrl);
-      const put = await fetch(session.headers.get('location')!, {
-        method: 'PUT',
-        headers: { 'content-range': `bytes 0-${SIZE - 1}/${SIZE}`, 'content-length': String(SIZE) },
-        body: src.body,
-        duplex: 'half',
-      } as RequestInit);
-      if (put.status !== 200 && put.status !== 201) throw new Error(`pipe to Drive: ${put.status}`);
-      return performance.now() - t;
-    };
-    const pipeYandex = async () => {
-      const t = performance.now();
-      const link = await fetch(
-        `${yandex.url}/resources/upload?path=${encodeURIComponent(`disk:/pipe-${randomUUID()}.bin`)}`,
-        {
-          headers: { authorization: `OAuth ${yandexToken}` },
-        },
-      );
-      const { href } = (await link.json()) as { href: string };
-      const src = await fetch(sourceUrl);
-      const put = await fetch(href, { method: 'PUT', body: src.body, duplex: 'half' } as RequestInit);
-      if (put.status !== 201 && put.status !== 202) throw new Error(`pipe to Yandex: ${put.status}`);
-      return performance.now() - t;
-    };
-
-    const ferry = async (destination: DestinationSpec) => {
-      const plan = await new PlanStore(pool).save(`large-${randomUUID()}`, [
-        {
-          key: `large-${destination.cloud}`,
-          relPath: 'large.bin',
-          sourceUrl,
-          size: SIZE,
-          md5: file.md5,
-          crc32: file.crc32,
-        },
-      ]);
-      const t = performance.now();
-      const summary = await client.workflow.execute(copyToCloud, {
-        taskQueue: 'bench-copy',
-        workflowId: `bench-large-${randomUUID()}`,
-        args: [{ plan, destination, options: { allowPrivateNetwork: true } }],
-      });
-      const ms = performance.now() - t;
-      if (summary.copied !== 1) throw new Error(`Ferry did not copy the file: ${JSON.stringify(summary.failures)}`);
-      return ms;
-    };
-
-    const driveSpec: DestinationSpec = {
-      cloud: 'google_drive',
-      rootFolder: `Large ${randomUUID().slice(0, 6)}`,
-      credentials: { cloud: 'google_drive', refreshToken: googleTokens.refreshToken },
-    };
-    const yandexSpec: DestinationSpec = {
-      cloud: 'yadisk',
-      rootFolder: `Large ${randomUUID().slice(0, 6)}`,
-      credentials: { cloud: 'yadisk', token: yandexToken },
-    };
-
-    const drivePipeMs = await pipeDrive();
-    say(`pipe  -> Drive : ${mbps(SIZE, drivePipeMs)} MB/s`);
-    const driveFerryMs = await ferry(driveSpec);
-    say(`Ferry -> Drive : ${mbps(SIZE, driveFerryMs)} MB/s (resumable, verified md5 + crc32)`);
-    const yandexPipeMs = await pipeYandex();
-    say(`pipe  -> Yandex: ${mbps(SIZE, yandexPipeMs)} MB/s`);
-    const yandexFerryMs = await ferry(yandexSpec);
-    say(`Ferry -> Yandex: ${mbps(SIZE, yandexFerryMs)} MB/s (streamed PUT, operation polled, verified)`);
-    const peak = peakRssMb(worker.pid!);
-    const workflowPeak = workflowWorker && peakRssMb(workflowWorker.pid!);
     say(
-      `worker peak RSS ${peak} MB${workflowWorker ? ` (workflow worker: ${workflowPeak} MB)` : ''}; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+      `activity worker RSS when idle: ${idleRss} MB (peak while starting: ${startPeak} MB); Drive chunks ${chunkSize / 1024 ** 2} MiB`,
     );
-    console.log(
-      JSON.stringify({
-        bytes: SIZE,
-        driveFerryMBps: mbps(SIZE, driveFerryMs),
-        drivePipeMBps: mbps(SIZE, drivePipeMs),
-        yandexFerryMBps: mbps(SIZE, yandexFerryMs),
-        yandexPipeMBps: mbps(SIZE, yandexPipeMs),
-        driveRatio: Math.round((drivePipeMs / driveFerryMs) * 100) / 100,
-        yandexRatio: Math.round((yandexPipeMs / yandexFerryMs) * 100) / 100,
-        peakRssMb: peak,
-        idleRssMb: idleRss,
-        startPeakRssMb: startPeak,
-        workerRoles: workflowWorker ? 'split' : 'all',
-        workflowWorkerPeakRssMb: workflowPeak,
-      }),
+    const google = await fakes.call('googleTokens');
+    const yandexToken = await fakes.call('yandexToken');
+    const fakesCpuBefore = cpuSeconds(fakes.pid);
+
+    const runs: SizeRun[] = [];
+    // A first, unmeasured round of a small file warms every side alike (JIT, connections, the fakes).
+    const warmUp = Math.min(16 * 1024 ** 2, Math.floor(SIZE / 4));
+    for (const [i, bytes] of [warmUp, SIZE, BIG].entries()) {
+      const file = await fakes.call('addGenerated', `/large-${i}.bin`, bytes, 7 + i);
+      say(`${i ? '' : 'warm-up: '}${sizeLabel(bytes)}, md5 ${file.md5}`);
+      resetPeakRss(worker.pid!);
+      if (workflowWorker) resetPeakRss(workflowWorker.pid!);
+      const target = (cloud: Cloud): PipeTarget => ({
+        cloud,
+        sourceUrl: file.url,
+        size: bytes,
+        apiUrl: cloud === 'drive' ? fakes.ready.driveUrl : fakes.ready.yandexUrl,
+        token: cloud === 'drive' ? google.accessToken : yandexToken,
+        chunkSize,
+      });
+      const specs: Record<Cloud, DestinationSpec> = {
+        drive: {
+          cloud: 'google_drive',
+          rootFolder: `Large ${randomUUID().slice(0, 6)}`,
+          credentials: { cloud: 'google_drive', refreshToken: google.refreshToken },
+        },
+        yandex: {
+          cloud: 'yadisk',
+          rootFolder: `Large ${randomUUID().slice(0, 6)}`,
+          credentials: { cloud: 'yadisk', token: yandexToken },
+        },
+      };
+      const clouds = {} as Record<Cloud, CloudRun>;
+      for (const cloud of ['drive', 'yandex'] as const) {
+        const pipe = await pipes.run(target(cloud));
+        const ferryMs = await ferryCopy(stack, specs[cloud], { ...file, size: bytes });
+        clouds[cloud] = { ferryMs, pipeMs: pipe.ms, best: pipe.best };
+        say(
+          `${cloud.padEnd(6)} ${sizeLabel(bytes)}: Ferry ${mbps(bytes, ferryMs)} MB/s; pipe node:http ${mbps(bytes, pipe.ms['node:http'])}, curl ${mbps(bytes, pipe.ms.curl)} MB/s`,
+        );
+      }
+      const run: SizeRun = {
+        bytes,
+        clouds,
+        peakRssMb: peakRssMb(worker.pid!),
+        workflowWorkerPeakRssMb: workflowWorker && peakRssMb(workflowWorker.pid!),
+      };
+      say(`${sizeLabel(bytes)}: activity worker peak ${run.peakRssMb} MB = idle + ${run.peakRssMb - idleRss} MB`);
+      if (i) runs.push(run);
+    }
+    const fakesCpu = cpuSeconds(fakes.pid) - fakesCpuBefore;
+    const [base, big] = runs as [SizeRun, SizeRun];
+    const best = (c: Cloud, r = base) => r.clouds[c].pipeMs[r.clouds[c].best];
+    const ratio = (c: Cloud, r = base) => round2(best(c, r) / r.clouds[c].ferryMs);
+    const pipeClient =
+      base.clouds.drive.best === base.clouds.yandex.best
+        ? base.clouds.drive.best
+        : `${base.clouds.drive.best} (Drive), ${base.clouds.yandex.best} (Yandex)`;
+    const figures = {
+      bytes: SIZE,
+      bigBytes: BIG,
+      driveRatio: ratio('drive'),
+      yandexRatio: ratio('yandex'),
+      driveFerryMBps: mbps(SIZE, base.clouds.drive.ferryMs),
+      drivePipeMBps: mbps(SIZE, best('drive')),
+      yandexFerryMBps: mbps(SIZE, base.clouds.yandex.ferryMs),
+      yandexPipeMBps: mbps(SIZE, best('yandex')),
+      pipeClient,
+      pipeMBps: Object.fromEntries(
+        (['drive', 'yandex'] as const).map((c) => [
+          c,
+          { 'node:http': mbps(SIZE, base.clouds[c].pipeMs['node:http']), curl: mbps(SIZE, base.clouds[c].pipeMs.curl) },
+        ]),
+      ),
+      driveChunkMiB: chunkSize / 1024 ** 2,
+      rssGrowthMb: base.peakRssMb - idleRss,
+      rssGrowth4GiBMb: big.peakRssMb - idleRss,
+      idleRssMb: idleRss,
+      peakRssMb: base.peakRssMb,
+      peakRss4GiBMb: big.peakRssMb,
+      startPeakRssMb: startPeak,
+      driveRatio4GiB: ratio('drive', big),
+      yandexRatio4GiB: ratio('yandex', big),
+      workerRoles: workflowWorker ? 'split' : 'all',
+      workflowWorkerPeakRssMb: base.workflowWorkerPeakRssMb,
+      fakesCpuSeconds: Math.round(fakesCpu),
+    };
+    const x = { label: 'file size', format: sizeLabel };
+    const files = writeCharts(
+      'bench-large',
+      [
+        {
+          id: 'throughput',
+          title: 'bench:large — throughput of one large file (MiB/s)',
+          x,
+          y: { label: 'MiB/s' },
+          series: [
+            {
+              name: 'Ferry → Drive',
+              color: 0,
+              points: runs.map((r) => [r.bytes, mbps(r.bytes, r.clouds.drive.ferryMs)]),
+            },
+            {
+              name: 'pipe → Drive',
+              color: 0,
+              dashed: true,
+              points: runs.map((r) => [r.bytes, mbps(r.bytes, best('drive', r))]),
+            },
+            {
+              name: 'Ferry → Yandex',
+              color: 1,
+              points: runs.map((r) => [r.bytes, mbps(r.bytes, r.clouds.yandex.ferryMs)]),
+            },
+            {
+              name: 'pipe → Yandex',
+              color: 1,
+              dashed: true,
+              points: runs.map((r) => [r.bytes, mbps(r.bytes, best('yandex', r))]),
+            },
+          ],
+        },
+        {
+          id: 'rss',
+          title: 'bench:large — activity worker RSS growth over idle (MB)',
+          x,
+          y: { label: 'MB over idle' },
+          series: [
+            { name: `peak − idle (idle ${idleRss} MB)`, points: runs.map((r) => [r.bytes, r.peakRssMb - idleRss]) },
+          ],
+        },
+      ],
+      { ...figures, runs },
     );
+    say(`charts: ${files.join(', ')}`);
+    return figures;
   } finally {
     await stack.stop();
   }
 }
 
 main().then(
-  () => process.exit(0),
+  (figures) => {
+    // Last line: the figures, after every process has stopped (and printed whatever it prints).
+    console.log(JSON.stringify(figures));
+    process.exit(0);
+  },
   (err) => {
     console.error(err);
     process.exit(1);

@@ -1,4 +1,4 @@
-// The benchmarks' worker process: one job's activities (argv[2]: copy | etl; only that job's modules are
+// The benchmarks' worker process: one job's activities (argv[2]: copy | etl | gallery; only its modules are
 // loaded) and/or the workflows from a bundle the benchmark built beforehand (so bundling does not count in
 // this process's peak RSS), as WORKER_ROLE says, configured from the environment as workers/main.ts is.
 // The harness compiles it like `npm run build` compiles the real worker and runs it with the image's Node
@@ -14,9 +14,17 @@ import { createFerryWorker } from '../workers/worker';
 const factories: Record<string, () => Promise<(deps: ActivityDeps) => object>> = {
   copy: async () => (await import('../activities/copy')).createCopyActivities,
   etl: async () => (await import('../activities/etl/activities')).createEtlActivities,
+  // The gallery archive job: its own activities and the copy engine it runs as a child.
+  gallery: async () => {
+    const [{ createCopyActivities }, { createGalleryActivities }] = await Promise.all([
+      import('../activities/copy'),
+      import('../activities/gallery'),
+    ]);
+    return (deps: ActivityDeps) => ({ ...createCopyActivities(deps), ...createGalleryActivities(deps) });
+  },
 };
 const job = process.argv[2] ?? '';
-if (!factories[job]) throw new Error(`bench/worker.ts: unknown activities "${job}" (copy | etl)`);
+if (!factories[job]) throw new Error(`bench/worker.ts: unknown activities "${job}" (copy | etl | gallery)`);
 const config = loadConfig();
 const createActivities = await factories[job]();
 

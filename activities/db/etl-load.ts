@@ -22,8 +22,42 @@ export interface LoadCounts {
   inserted: number;
   duplicates: number;
   rejected: number;
+  /** When the API's stream ended, from the start of the load. */
   downloadMs: number;
   loadMs: number;
+  /** Where loadMs went; absent when the counts come back from an earlier, committed attempt. */
+  stages?: LoadStages;
+}
+
+/**
+ * Where a load's time went. Download, parsing and COPY overlap in one stream, so each is the time the
+ * load spent waiting on it or working on it; the three add up to loadMs.
+ */
+export interface LoadStages {
+  /** Waiting for the API's bytes (the reply's headers included). */
+  downloadMs: number;
+  /** On the CPU turning bytes into COPY lines: the JSON split, validation, the lines themselves. */
+  parseMs: number;
+  /** The rest, PostgreSQL's: the COPY's backpressure and completion, the merge of staged rows. */
+  copyMs: number;
+}
+
+/** Cheap timers (a clock read per network chunk and per batch) filled in as a load streams. */
+export interface StageClock {
+  /** Added by the source (fetchStatistics) while it waits on the network. */
+  networkMs: number;
+  /** Waiting for the next batch of items: the network plus the JSON split. */
+  sourceMs: number;
+  /** Validating items and writing their COPY lines. */
+  transformMs: number;
+}
+
+const newClock = (): StageClock => ({ networkMs: 0, sourceMs: 0, transformMs: 0 });
+
+function stagesOf(clock: StageClock, loadMs: number): LoadStages {
+  const downloadMs = Math.round(clock.networkMs);
+  const parseMs = Math.round(Math.max(0, clock.sourceMs - clock.networkMs) + clock.transformMs);
+  return { downloadMs, parseMs, copyMs: Math.max(0, loadMs - downloadMs - parseMs) };
 }
 
 const STAGE_COLUMNS =
@@ -62,11 +96,16 @@ async function* copyLines(
   batches: AsyncIterable<StreamItem[]>,
   tally: Tally,
   started: number,
+  clock: StageClock,
   direct?: { runId: number; heldRejects: string[]; heldChars: number },
 ): AsyncGenerator<string> {
   const tail = direct ? `\t${direct.runId}\n` : '\t\\N\t\\N\n';
   let batch = '';
+  // The time spent suspended at `yield` (the COPY not ready for more) is PostgreSQL's, counted by neither.
+  let asked = performance.now();
   for await (const items of batches) {
+    const got = performance.now();
+    clock.sourceMs += got - asked;
     for (const item of items) {
       if (item.kind === 'object') continue;
       const l = itemLine(item, tail);
@@ -87,10 +126,12 @@ async function* copyLines(
         }
       }
     }
+    clock.transformMs += performance.now() - got;
     if (batch.length >= BATCH_CHARS) {
       yield batch;
       batch = '';
     }
+    asked = performance.now();
   }
   tally.downloadMs = Date.now() - started;
   if (batch) yield batch;
@@ -151,12 +192,12 @@ async function copyIn(client: PoolClient, sql: string, text: Iterable<string> | 
 
 /**
  * Loads a window; `openItems` opens the API's stream (a second time when a direct load has to fall back
- * to the staged one).
+ * to the staged one), adding its network waits to the clock it is given.
  */
 export async function loadWindow(
   pool: Pool,
   runId: number,
-  openItems: () => AsyncIterable<StreamItem[]>,
+  openItems: (clock: StageClock) => AsyncIterable<StreamItem[]>,
 ): Promise<LoadCounts> {
   const client = await pool.connect();
   let broken = false;
@@ -193,6 +234,7 @@ export async function loadWindow(
     }
 
     const started = Date.now();
+    const clock = newClock();
     await client.query(
       `create temp table etl_stage (
          created_at timestamp(6), lti_user_id text, attempt_type text, is_correct smallint,
@@ -210,7 +252,7 @@ export async function loadWindow(
         await copyIn(
           client,
           `copy etl_attempts (${ATTEMPT_COLUMNS}, run_id) from stdin`,
-          copyLines(openItems(), tally, started, held),
+          copyLines(openItems(clock), tally, started, clock, held),
         );
         if (held.heldRejects.length) {
           await copyIn(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, held.heldRejects);
@@ -225,7 +267,11 @@ export async function loadWindow(
     }
     if (!tally) {
       tally = { valid: 0, rejected: 0, downloadMs: 0 };
-      await copyIn(client, `copy etl_stage (${STAGE_COLUMNS}) from stdin`, copyLines(openItems(), tally, started));
+      await copyIn(
+        client,
+        `copy etl_stage (${STAGE_COLUMNS}) from stdin`,
+        copyLines(openItems(clock), tally, started, clock),
+      );
       inserted = await merge(client, runId, tally);
     }
     if (tally.rejected) {
@@ -236,13 +282,15 @@ export async function loadWindow(
         [runId],
       );
     }
+    const loadMs = Date.now() - started;
     const counts: LoadCounts = {
       fetched: tally.valid + tally.rejected,
       inserted,
       duplicates: tally.valid - inserted,
       rejected: tally.rejected,
       downloadMs: tally.downloadMs,
-      loadMs: Date.now() - started,
+      loadMs,
+      stages: stagesOf(clock, loadMs),
     };
     await client.query(
       `update etl_runs set fetched = $2, inserted = $3, duplicates = $4, rejected = $5, download_ms = $6,

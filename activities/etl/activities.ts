@@ -89,7 +89,7 @@ export function createEtlActivities(deps: ActivityDeps) {
               log.info(
                 `download started: ${deps.config.ITRESUME_API_URL} ${input.window.start} .. ${input.window.end}`,
               );
-              const items = () =>
+              const items = (clock: { networkMs: number }) =>
                 fetchStatistics(
                   {
                     baseUrl: deps.config.ITRESUME_API_URL,
@@ -98,12 +98,15 @@ export function createEtlActivities(deps: ActivityDeps) {
                   },
                   { start: new Date(input.window.start), end: new Date(input.window.end) },
                   ctx.cancellationSignal,
+                  clock,
                 );
               const counts = await loadWindow(pool, input.runId, items);
               log.info(`download finished in ${(counts.downloadMs / 1000).toFixed(2)}s: ${counts.fetched} records`);
+              const s = counts.stages;
               log.info(
-                `load finished in ${(counts.loadMs / 1000).toFixed(2)}s: ${counts.inserted} inserted, ` +
-                  `${counts.duplicates} duplicates, ${counts.rejected} rejected`,
+                `load finished in ${(counts.loadMs / 1000).toFixed(2)}s` +
+                  (s ? ` (download ${s.downloadMs} ms, parse ${s.parseMs} ms, COPY ${s.copyMs} ms)` : '') +
+                  `: ${counts.inserted} inserted, ${counts.duplicates} duplicates, ${counts.rejected} rejected`,
               );
               return counts;
             },

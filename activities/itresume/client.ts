@@ -69,14 +69,28 @@ async function failureFor(res: IncomingMessage): Promise<ApplicationFailure> {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
+/** The body's chunks, adding the time spent waiting for each to `clock.networkMs`. */
+async function* timedChunks(res: IncomingMessage, clock: { networkMs: number }): AsyncGenerator<Buffer> {
+  const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (;;) {
+    const asked = performance.now();
+    const next = await chunks.next();
+    clock.networkMs += performance.now() - asked;
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 /**
  * Fetches the statistics of [start, end) and yields the array's items as they arrive, in batches.
  * Throws ApplicationFailure (typed, see above) or a plain Error for network problems (retryable).
+ * `clock.networkMs` (optional) grows by the time spent waiting on the network: the reply, each chunk.
  */
 export async function* fetchStatistics(
   creds: ItResumeCredentials,
   window: { start: Date; end: Date },
   signal?: AbortSignal,
+  clock?: { networkMs: number },
 ): AsyncGenerator<StreamItem[]> {
   const url = new URL(creds.baseUrl);
   url.searchParams.set('client', creds.client);
@@ -84,16 +98,18 @@ export async function* fetchStatistics(
   url.searchParams.set('start', itResumeTime(window.start));
   url.searchParams.set('end', itResumeTime(window.end));
   // node:http rather than fetch: the body arrives as Node Buffers, without a web-stream layer per chunk.
+  const asked = performance.now();
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { headers: { accept: 'application/json' }, signal }, resolve);
     req.on('error', reject);
     req.end();
   });
+  if (clock) clock.networkMs += performance.now() - asked;
   const status = res.statusCode ?? 0;
   if (status < 200 || status >= 300) throw await failureFor(res);
   try {
-    for await (const batch of splitJsonArray(res)) {
+    for await (const batch of splitJsonArray(clock ? timedChunks(res, clock) : res)) {
       const item = batch[0]!;
       if (item.kind === 'object') {
         const body = item.value as { errors?: unknown } | null;

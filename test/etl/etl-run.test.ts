@@ -67,8 +67,18 @@ describe('daily ETL', () => {
     const first = await runEtl(world, { start: day, lookbackHours: 3 });
     expect(first.error).toBeUndefined();
     expect(first.result!.windows).toEqual([
-      expect.objectContaining({ day, fetched: 400, inserted: 400, duplicates: 0, rejected: 0 }),
+      expect.objectContaining({
+        day,
+        fetched: 400,
+        inserted: 400,
+        duplicates: 0,
+        rejected: 0,
+        // Where the load's time went (bench:etl reports it): three parts that add up to loadMs.
+        stages: { downloadMs: expect.any(Number), parseMs: expect.any(Number), copyMs: expect.any(Number) },
+      }),
     ]);
+    const w = first.result!.windows[0]!;
+    expect(Math.abs(w.stages!.downloadMs + w.stages!.parseMs + w.stages!.copyMs - w.loadMs)).toBeLessThanOrEqual(1);
     // The request asked for the day plus the lookback overlap, in IT Resume's time format.
     expect(world.itresume.requests[0]!.query).toMatchObject({
       start: '2023-02-28 21:00:00.000000',

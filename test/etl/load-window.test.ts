@@ -4,10 +4,12 @@
 // neither ever stores a row twice or loses a rejected item.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { loadWindow } from '../../activities/db/etl-load';
+import { loadWindow, type StageClock } from '../../activities/db/etl-load';
 import { beginRun } from '../../activities/db/etl-runs';
+import { fetchStatistics } from '../../activities/itresume/client';
 import type { StreamItem } from '../../activities/itresume/json-array-stream';
 import { createPool } from '../../lib/db';
+import { startItResumeFake } from '../fakes/itresume';
 
 const pool = createPool(inject('databaseUrl'));
 afterAll(() => pool.end());
@@ -114,5 +116,45 @@ describe('loadWindow', () => {
     expect(s.opened.count).toBe(2);
     expect(await rowsOn(day)).toBe(1);
     expect(await rejectedOf(runId)).toBe(10_001);
+  });
+
+  it('splits its time into download, parse and COPY, which add up to the load time', async () => {
+    const day = '2031-01-08';
+    const values = Array.from({ length: 6000 }, (_, i) => record(day, i));
+    const WAIT_MS = 40;
+    // A source that waits on its "network" before each batch and says so, as fetchStatistics does.
+    const open = (clock: StageClock) =>
+      (async function* (): AsyncGenerator<StreamItem[]> {
+        for (let i = 0; i < values.length; i += 1000) {
+          const asked = performance.now();
+          await new Promise((r) => setTimeout(r, WAIT_MS));
+          clock.networkMs += performance.now() - asked;
+          yield values.slice(i, i + 1000).map((value) => ({ kind: 'item', value }) as StreamItem);
+        }
+      })();
+    const counts = await loadWindow(pool, await runFor(day), open);
+    const stages = counts.stages!;
+    expect(stages.downloadMs).toBeGreaterThanOrEqual(6 * WAIT_MS - 6);
+    expect(stages.parseMs).toBeGreaterThan(0);
+    expect(stages.copyMs).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(stages.downloadMs + stages.parseMs + stages.copyMs - counts.loadMs)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('fetchStatistics', () => {
+  it('adds the time it waits on the network to the clock it is given', async () => {
+    const fake = await startItResumeFake({ days: ['2031-01-09'], recordsPerDay: 50 });
+    try {
+      fake.faults.add({ fault: { kind: 'delay', ms: 150 } });
+      const clock = { networkMs: 0 };
+      let items = 0;
+      const window = { start: new Date('2031-01-09T00:00:00Z'), end: new Date('2031-01-10T00:00:00Z') };
+      const creds = { baseUrl: fake.url, client: fake.client, clientKey: fake.clientKey };
+      for await (const batch of fetchStatistics(creds, window, undefined, clock)) items += batch.length;
+      expect(items).toBe(50);
+      expect(clock.networkMs).toBeGreaterThanOrEqual(145);
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -59,6 +59,32 @@ function tokenize(q: string): Token[] {
   return out;
 }
 
+/**
+ * The folder every match of `q` must be in: a top-level `'ID' in parents` conjunct (not under an `or`
+ * or a `not`), so that a store can look in that folder alone. Undefined when the query does not say.
+ */
+export function requiredParent(q: string): string | undefined {
+  const toks = tokenize(q);
+  const isWord = (t: Token | undefined, v: string) => t?.t === 'word' && t.v.toLowerCase() === v;
+  let depth = 0;
+  let parent: string | undefined;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (t.t === 'op' && (t.v === '(' || t.v === '{')) depth++;
+    else if (t.t === 'op' && (t.v === ')' || t.v === '}')) depth--;
+    else if (depth === 0 && isWord(t, 'or')) return undefined;
+    else if (
+      depth === 0 &&
+      t.t === 'str' &&
+      isWord(toks[i + 1], 'in') &&
+      toks[i + 2]?.v === 'parents' &&
+      (i === 0 || isWord(toks[i - 1], 'and'))
+    )
+      parent ??= t.v;
+  }
+  return parent;
+}
+
 type Pred = (f: QueryableFile) => boolean;
 
 /** Compiles a Drive `q` string into a predicate over files. */

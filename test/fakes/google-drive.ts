@@ -6,10 +6,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { googleError } from './drive-errors';
-import { compileQuery, QueryError, selectFields } from './drive-query';
+import { compileQuery, QueryError, requiredParent, selectFields } from './drive-query';
 import { createResumableSessions, sessionIdOf } from './drive-resumable';
 import { FaultInjector, type Fault } from './faults';
 import { listen, queryObject, readBody, sendJson, sleep } from './http-kit';
+import { ParentIndexedMap } from './parent-index';
+import { countRequests, driveRequestKind } from './request-counts';
 import { flip, receive, splitMultipart } from './upload-body';
 
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
@@ -43,7 +45,7 @@ export interface DriveFakeOptions {
 
 export async function startDriveFake(options: DriveFakeOptions = {}) {
   const storeContent = options.storeContent ?? true;
-  const files = new Map<string, DriveFile>();
+  const files = new ParentIndexedMap<DriveFile>((f) => f.parents);
   const faults = new FaultInjector(options.seed);
   let quotaBytes = options.quotaBytes ?? Infinity;
   const now = () => new Date().toISOString();
@@ -59,6 +61,8 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     modifiedTime: now(),
   });
   const usedBytes = () => [...files.values()].reduce((s, f) => s + (f.size ?? 0), 0);
+  // Summing every file per upload is quadratic in a 50,000-file benchmark: only when there is a quota.
+  const overQuota = (bytes: number) => Number.isFinite(quotaBytes) && usedBytes() + bytes > quotaBytes;
 
   function representation(f: DriveFile): Record<string, unknown> {
     const isFolder = f.mimeType === FOLDER_MIME;
@@ -91,7 +95,7 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
       if (!parent || parent.mimeType !== FOLDER_MIME)
         return { status: 404, reason: 'notFound', message: `File not found: ${p}.` };
     }
-    if (content && usedBytes() + content.size > quotaBytes) return { status: 403, reason: 'storageQuotaExceeded' };
+    if (content && overQuota(content.size)) return { status: 403, reason: 'storageQuotaExceeded' };
     const id = `1Fake${randomBytes(12).toString('base64url')}`;
     const f: DriveFile = {
       id,
@@ -210,6 +214,7 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
         }
         if (q.addParents) f.parents.push(...q.addParents.split(','));
         if (q.removeParents) f.parents = f.parents.filter((p) => !q.removeParents!.split(',').includes(p));
+        if (q.addParents || q.removeParents) files.set(f.id, f); // re-reads its parents
         f.modifiedTime = now();
         return sendJson(res, 200, fileJson(f, q.fields));
       }
@@ -219,9 +224,12 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
 
   function list(res: ServerResponse, q: Record<string, string>) {
     let pred: (f: DriveFile) => boolean = () => true;
+    let parent: string | undefined;
     if (q.q) {
+      const query = q.q.replace(/'root' in parents/g, `'${rootId}' in parents`);
       try {
-        pred = compileQuery(q.q.replace(/'root' in parents/g, `'${rootId}' in parents`));
+        pred = compileQuery(query);
+        parent = requiredParent(query);
       } catch (e) {
         if (e instanceof QueryError) return googleError(res, 400, 'invalid', 'Invalid Value');
         throw e;
@@ -229,7 +237,7 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     }
     const pageSize = Math.min(Math.max(Number(q.pageSize ?? 100) || 100, 1), 1000);
     const offset = q.pageToken ? Number(Buffer.from(q.pageToken, 'base64url').toString()) : 0;
-    const all = [...files.values()].filter((f) => f.id !== rootId && pred(f));
+    const all = (parent ? files.childrenOf(parent) : [...files.values()]).filter((f) => f.id !== rootId && pred(f));
     const page = all.slice(offset, offset + pageSize);
     const body: Record<string, unknown> = {
       kind: 'drive#fileList',
@@ -272,7 +280,7 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     storeContent,
     create,
     fileJson: (id, fields) => fileJson(files.get(id)!, fields),
-    overQuota: (bytes) => usedBytes() + bytes > quotaBytes,
+    overQuota,
   });
   const { sessions } = resumable;
 
@@ -284,6 +292,8 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     faults,
     /** Every request, in order (method, path, query, status, body bytes read, fault fired). */
     log: faults.log,
+    /** Every request answered so far, by kind (files.list, upload (multipart), files.update, …). */
+    requestCounts: () => countRequests(faults.log, driveRequestKind),
     close: () => server.close(),
     files: () => [...files.values()].filter((f) => f.id !== rootId),
     file: (id: string) => files.get(id),

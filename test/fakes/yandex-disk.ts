@@ -7,6 +7,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector, type Fault } from './faults';
 import { listen, queryObject, readJson, sendJson, sleep } from './http-kit';
+import { ParentIndexedMap } from './parent-index';
+import { countRequests, yandexRequestKind } from './request-counts';
 import { drain, receive } from './upload-body';
 
 export interface YandexNode {
@@ -72,8 +74,10 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
   const storeContent = options.storeContent ?? true;
   let operationDelayMs = options.operationDelayMs ?? 200;
   let quotaBytes = options.quotaBytes ?? Infinity;
-  const nodes = new Map<string, YandexNode>();
+  const nodes = new ParentIndexedMap<YandexNode>((n) => (n.path === 'disk:/' ? [] : [parentOf(n.path)]));
   const operations = new Map<string, Operation>();
+  /** The operations still in progress: settling looks at these, not at every upload ever made. */
+  const pending = new Set<Operation>();
   const links = new Map<string, { path: string; operationId: string; expired: boolean; overwrite: boolean }>();
   const faults = new FaultInjector(options.seed);
   const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, '+00:00');
@@ -104,6 +108,8 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       trash.set(moved, { ...node, path: moved, name: k === path ? target.slice('trash:/'.length) : node.name });
     }
   }
+  // Summing every file per upload is quadratic in a 50,000-file benchmark: only when there is a quota.
+  const overQuota = (bytes: number) => Number.isFinite(quotaBytes) && usedBytes() + bytes > quotaBytes;
   let apiRoot = '';
 
   function yaError(res: ServerResponse, code: string, description?: string, headers: Record<string, string> = {}) {
@@ -134,9 +140,7 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
         });
       return base;
     }
-    const children = [...nodes.values()]
-      .filter((c) => c.path !== n.path && parentOf(c.path) === n.path)
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const children = nodes.childrenOf(n.path).sort((a, b) => a.name.localeCompare(b.name));
     base._embedded = {
       items: children.slice(offset, offset + limit).map((c) => meta(c)),
       limit,
@@ -150,11 +154,13 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
 
   /** Operations whose delay has passed turn to success now (lazily, on the next request). */
   function settle() {
-    for (const op of operations.values()) {
-      if (op.status === 'in-progress' && op.readyAt <= Date.now() && op.finish) {
+    for (const op of pending) {
+      if (op.status !== 'in-progress') pending.delete(op);
+      else if (op.readyAt <= Date.now() && op.finish) {
         op.status = 'success';
         op.finish();
         op.finish = undefined;
+        pending.delete(op);
       }
     }
   }
@@ -166,6 +172,7 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       finish,
     };
     operations.set(op.id, op);
+    pending.add(op);
     return op;
   };
 
@@ -343,7 +350,7 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     entry.bytesIn = got.bytesIn;
     if (!got.complete) return;
     const size = got.bytesIn;
-    if (usedBytes() + size > quotaBytes) return yaError(res, 'DiskStorageQuotaExhaustedError');
+    if (overQuota(size)) return yaError(res, 'DiskStorageQuotaExhaustedError');
     if (link.overwrite) nodes.delete(link.path);
     if (nodes.has(link.path))
       return conflict(res, 'DiskResourceAlreadyExistsError', `Resource "${link.path}" already exists.`);
@@ -376,7 +383,7 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
         sha.update(buf);
         if (storeContent) keep.push(buf);
       }
-      if (usedBytes() + size > quotaBytes || nodes.has(path)) throw new Error('cannot store');
+      if (overQuota(size) || nodes.has(path)) throw new Error('cannot store');
       op.readyAt = Date.now() + operationDelayMs;
       storeFile(
         path,
@@ -397,6 +404,8 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     url: apiRoot,
     faults,
     log: faults.log,
+    /** Every request answered so far, by kind (upload link, upload PUT, resources meta, …). */
+    requestCounts: () => countRequests(faults.log, yandexRequestKind),
     close: () => server.close(),
     /** Every file and folder (settled: operations due by now have succeeded). */
     nodes: () => (settle(), [...nodes.values()].filter((n) => n.path !== 'disk:/')),
