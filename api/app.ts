@@ -11,7 +11,9 @@ import { cloudArchiveRoutes } from './routes/cloud-archive';
 import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
 import { etlRunsRoutes } from './routes/etl-runs';
+import { backupScheduleRoutes } from './routes/backup-schedules';
 import { healthRoutes } from './routes/health';
+import { okBackupRoutes } from './routes/ok-backups';
 import { vkBackupRoutes } from './routes/vk-backups';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -34,6 +36,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(codecRoutes(deps));
   app.use(helmet());
   app.use(vkBackupRoutes(deps));
+  app.use(okBackupRoutes(deps));
+  app.use(backupScheduleRoutes(deps));
   app.use(cloudArchiveRoutes(deps));
   app.use(etlRunsRoutes(deps));
   app.use(docsRoutes(() => openApiDocument(deps.config.FERRY_PUBLIC_URL)));

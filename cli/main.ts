@@ -1,5 +1,7 @@
 // The `ferry` command line (bin/ferry.sh runs it on the project's Node 24): one subcommand per job.
 import { Command, CommanderError } from 'commander';
+import { backupsCommand } from './backups';
+import { okBackupCommand } from './ok-backup';
 import { vkBackupCommand } from './vk-backup';
 
 const program = new Command('ferry')
@@ -7,6 +9,8 @@ const program = new Command('ferry')
   .showHelpAfterError();
 
 program.addCommand(vkBackupCommand().exitOverride());
+program.addCommand(okBackupCommand().exitOverride());
+program.addCommand(backupsCommand().exitOverride());
 
 // `ferry etl ...` lives with the ETL job; registered when that module is part of this checkout.
 try {
