@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { okSessionSecret, okSignature, okSignatureBase, signOkRequest } from '../../activities/ok/signature';
 import { expectedOkSig, verifyOkSignature } from '../fakes/ok-signature';
 
-const VECTORS = [
+const VECTORS: Array<{
+  source: string;
+  secretKey: string;
+  token: string;
+  params: Record<string, string>;
+  secret?: string;
+  sig: string;
+}> = [
   {
     source: 'python-odnoklassniki tests (from OK request calculator)',
     secretKey: '2',
