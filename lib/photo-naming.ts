@@ -97,18 +97,25 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
  * that too adds the photo id (`34_2024-01-31_9101.jpg`). Ties are decided on the base name, so two
  * files never differ only by extension. Keeps the input order.
  *
- * `taken`: base names other photos already hold (a scheduled backup's earlier runs); a name found
- * there counts as a tie too and moves to the next rule, so a new photo never takes an old one's name.
+ * `taken`: base names other photos already hold (a scheduled backup's earlier runs). They tie like
+ * the photos given: a new photo with the likes of `34_2024-02-15` is named by its day too, one with
+ * the likes and day of `34_2024-01-31` by its id, so the folder reads as if named in one run.
  */
 export function nameByLikes(photos: ChosenPhoto[], taken: ReadonlySet<string> = new Set()): NamedPhoto[] {
+  // `34_2024-01-31_9101` ties with a new `34` and a new `34_2024-01-31`: every `_` prefix is held.
+  const held = new Set<string>();
+  for (const name of taken) {
+    const parts = name.split('_');
+    for (let i = 1; i <= parts.length; i += 1) held.add(parts.slice(0, i).join('_'));
+  }
   const names = new Map<ChosenPhoto, string>();
   for (const [likes, sameLikes] of groupBy(photos, (p) => String(p.likes))) {
-    if (sameLikes.length === 1 && !taken.has(likes)) {
+    if (sameLikes.length === 1 && !held.has(likes)) {
       names.set(sameLikes[0]!, likes);
       continue;
     }
     for (const [dayName, sameDay] of groupBy(sameLikes, (p) => `${likes}_${utcDay(p.date)}`)) {
-      const unique = sameDay.length === 1 && !taken.has(dayName);
+      const unique = sameDay.length === 1 && !held.has(dayName);
       for (const p of sameDay) names.set(p, unique ? dayName : `${dayName}_${p.id}`);
     }
   }
