@@ -53,8 +53,12 @@ export async function scheduleBackup(
     schedule: opts.schedule,
   });
   const info = await describeBackupSchedule(client, id);
-  opts.say(`Scheduled ${opts.input.source.toUpperCase()} backup of ${opts.input.user} ${when(opts.schedule)}: ${opts.what}`);
-  opts.say(`Schedule ${id}: the first backup runs now${info?.next_runs[0] ? `, the next at ${info.next_runs[0]}` : ''}`);
+  opts.say(
+    `Scheduled ${opts.input.source.toUpperCase()} backup of ${opts.input.user} ${when(opts.schedule)}: ${opts.what}`,
+  );
+  opts.say(
+    `Schedule ${id}: the first backup runs now${info?.next_runs[0] ? `, the next at ${info.next_runs[0]}` : ''}`,
+  );
   opts.say('Each run copies only new photos; photos.json at the cloud lists every photo backed up so far.');
   opts.say(`Manage it with: ferry backups list | pause ${id} | resume ${id} | delete ${id}`);
   return EXIT_OK;

@@ -138,7 +138,8 @@ function sourceToken(cmd: PhotoBackupCommand): string {
 async function run(cmd: PhotoBackupCommand, user: string, opts: Options): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const schedule = scheduleOption(opts);
-  if (schedule && opts.json) throw new CliFailure('--json is for a single backup: a schedule writes photos.json at the cloud', EXIT.usage);
+  if (schedule && opts.json)
+    throw new CliFailure('--json is for a single backup: a schedule writes photos.json at the cloud', EXIT.usage);
   const config = loadConfig();
   const token = sourceToken(cmd);
   const input: PhotoBackupInput = {

@@ -66,7 +66,8 @@ export function scheduleSpecProblem(spec: unknown): { field: string; message: st
   }
   if (s.every !== undefined) {
     const ms = typeof s.every === 'string' ? parseEvery(s.every) : undefined;
-    if (ms === undefined) return { field: 'schedule.every', message: 'must be a duration such as 1d, 24h, 90m or 1h30m' };
+    if (ms === undefined)
+      return { field: 'schedule.every', message: 'must be a duration such as 1d, 24h, 90m or 1h30m' };
     if (ms < MIN_EVERY_MS || ms > MAX_EVERY_MS) {
       return { field: 'schedule.every', message: 'must be between 1 minute and 366 days' };
     }

@@ -108,7 +108,13 @@ async function* pages<P extends { hasMore?: boolean }>(
   throw ApplicationFailure.create({ type: 'OkProtocolError', message: `${what}: more than ${MAX_PAGES} pages` });
 }
 
-async function listAlbum(client: OkClient, fid: string, aid: string | undefined, req: OkListRequest, seen: Set<string>) {
+async function listAlbum(
+  client: OkClient,
+  fid: string,
+  aid: string | undefined,
+  req: OkListRequest,
+  seen: Set<string>,
+) {
   const photos: SourcePhoto[] = [];
   const fields = photoFields(req.photoSizes);
   const fetchPage = (anchor: string | undefined) =>
@@ -143,17 +149,23 @@ export async function listOkPhotos(
   client: OkClient,
   req: OkListRequest,
 ): Promise<{ owner: PhotoOwner; photos: SourcePhoto[] }> {
-  if (!OK_ALBUM_PATTERN.test(req.album)) throw invalid(`album must be personal, all or an album id, not "${req.album}"`);
+  if (!OK_ALBUM_PATTERN.test(req.album))
+    throw invalid(`album must be personal, all or an album id, not "${req.album}"`);
   const fid = parseOkUser(req.user);
   try {
     const albums: Array<string | undefined> =
-      req.album === 'all' ? [undefined, ...(await listAlbumIds(client, fid))] : [req.album === 'personal' ? undefined : req.album];
+      req.album === 'all'
+        ? [undefined, ...(await listAlbumIds(client, fid))]
+        : [req.album === 'personal' ? undefined : req.album];
     const seen = new Set<string>();
     const photos: SourcePhoto[] = [];
     for (const aid of albums) photos.push(...(await listAlbum(client, fid, aid, req, seen)));
     photos.sort(newestFirst);
     // OK's photo methods do not name the user; the id is what the user typed and what OK knows them by.
-    return { owner: { id: fid, name: `OK user ${fid}` }, photos: req.limit === undefined ? photos : photos.slice(0, req.limit) };
+    return {
+      owner: { id: fid, name: `OK user ${fid}` },
+      photos: req.limit === undefined ? photos : photos.slice(0, req.limit),
+    };
   } catch (err) {
     throw okFailure(err, { user: req.user, album: req.album });
   }

@@ -9,7 +9,6 @@ import { vkFailure } from './client';
 
 export const VK_PAGE = 1000;
 
-
 export interface ListRequest {
   user: string;
   /** profile | wall | saved | all | a numeric album id. */

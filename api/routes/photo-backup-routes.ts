@@ -210,7 +210,8 @@ export function photoBackupApi(spec: PhotoBackupRouteSpec) {
         targets: body.targets.map(toCredentials),
       };
       if (body.schedule) {
-        const schedule = body.schedule.every !== undefined ? { every: body.schedule.every } : { cron: body.schedule.cron! };
+        const schedule =
+          body.schedule.every !== undefined ? { every: body.schedule.every } : { cron: body.schedule.cron! };
         const id = await createBackupSchedule(deps.temporal, {
           taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
           input: { ...input, source: spec.source },

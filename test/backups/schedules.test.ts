@@ -58,7 +58,9 @@ async function run(
 }
 
 const uploadsTo = (w: World, folder: string) =>
-  w.yandex.log.filter((r) => r.method === 'POST' && r.path.endsWith('/resources/upload') && r.query.path?.includes(`/${folder}/`));
+  w.yandex.log.filter(
+    (r) => r.method === 'POST' && r.path.endsWith('/resources/upload') && r.query.path?.includes(`/${folder}/`),
+  );
 
 describe('scheduled VK backups', () => {
   it('fires twice: copies only the new photos, keeps earlier names, and the report grows', async () => {
@@ -77,10 +79,18 @@ describe('scheduled VK backups', () => {
     const id = created.body.id as string;
     expect(id).toMatch(/^vk-schedule-ivan\.petrov-/);
     expect(created.body.status_url).toBe(`/backup-schedules/${id}`);
-    cleanups.push(() => client.schedule.getHandle(id).delete().catch(() => undefined));
+    cleanups.push(() =>
+      client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined),
+    );
 
     // The schedule's action carries the tokens: encrypted, like every payload (and so is the memo).
-    const raw = await client.workflowService.describeSchedule({ namespace: w.config.TEMPORAL_NAMESPACE, scheduleId: id });
+    const raw = await client.workflowService.describeSchedule({
+      namespace: w.config.TEMPORAL_NAMESPACE,
+      scheduleId: id,
+    });
     const bytes = Buffer.from(proto.temporal.api.workflowservice.v1.DescribeScheduleResponse.encode(raw).finish());
     expect(bytes.includes(Buffer.from('binary/encrypted'))).toBe(true);
     for (const secret of [w.vk.validToken, YANDEX_TOKEN]) {
@@ -99,7 +109,14 @@ describe('scheduled VK backups', () => {
         [9107, '2024-04-02T10:00:00Z'],
         [9106, '2024-04-01T10:00:00Z'],
       ] as const) {
-        ivan.photos.push({ id, owner_id: 1001, album_id: -6, date: Date.parse(date) / 1000, likes: 3, sizes: modernSizes(1600, 1200) });
+        ivan.photos.push({
+          id,
+          owner_id: 1001,
+          album_id: -6,
+          date: Date.parse(date) / 1000,
+          likes: 3,
+          sizes: modernSizes(1600, 1200),
+        });
       }
       ivan.photos.find((p) => p.id === 9103)!.likes = 50;
       await client.schedule.getHandle(id).trigger();
@@ -113,14 +130,26 @@ describe('scheduled VK backups', () => {
       expect(second.result?.targets[0]?.summary).toMatchObject({ copied: 2, alreadyThere: 3, failed: 0 });
       expect(uploadsTo(w, folder)).toHaveLength(7);
       const files = yandexFolder(w, folder);
-      expect([...files.keys()].sort()).toEqual([...newOnes, ...IVAN_REPORT].map((e) => e.file_name).concat('photos.json').sort());
+      expect([...files.keys()].sort()).toEqual(
+        [...newOnes, ...IVAN_REPORT]
+          .map((e) => e.file_name)
+          .concat('photos.json')
+          .sort(),
+      );
       expect(JSON.parse(files.get('photos.json')!.toString())).toEqual([...newOnes, ...IVAN_REPORT]);
 
       // Each run is a VK backup of its own, with the usual status; the schedule lists both.
       const status = await json(await fetch(`${api}/vk-backups/${encodeURIComponent(second.id)}`));
       expect(status.body).toMatchObject({ state: 'completed', report: [...newOnes, ...IVAN_REPORT] });
       const schedule = await json(await fetch(`${api}/backup-schedules/${id}`));
-      expect(schedule.body).toMatchObject({ id, source: 'vk', user: 'ivan.petrov', folder, schedule: { every: '1d' }, paused: false });
+      expect(schedule.body).toMatchObject({
+        id,
+        source: 'vk',
+        user: 'ivan.petrov',
+        folder,
+        schedule: { every: '1d' },
+        paused: false,
+      });
       expect((schedule.body.recent_runs as Array<{ id: string }>).map((r) => r.id)).toEqual([first.id, second.id]);
       expect((schedule.body.next_runs as string[]).length).toBeGreaterThan(0);
     });
@@ -147,7 +176,12 @@ describe('scheduled VK backups', () => {
     );
     expect(created.status).toBe(201);
     const id = created.body.id as string;
-    cleanups.push(() => client.schedule.getHandle(id).delete().catch(() => undefined));
+    cleanups.push(() =>
+      client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined),
+    );
 
     await w.withWorker(async () => {
       const first = await run(client, id, 1);
@@ -183,7 +217,11 @@ describe('scheduled VK backups', () => {
 
   it('refuses a bad schedule with a 400 naming the field', async () => {
     const { world: w, api } = await world();
-    const body = { user: 'ivan.petrov', vk_token: w.vk.validToken, targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }] };
+    const body = {
+      user: 'ivan.petrov',
+      vk_token: w.vk.validToken,
+      targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }],
+    };
     for (const [schedule, field] of [
       [{ every: 'often' }, 'schedule.every'],
       [{ every: '10s' }, 'schedule.every'],
@@ -206,8 +244,15 @@ describe('scheduled VK backups', () => {
       expect(made.code).toBe(0);
       const id = /Schedule (vk-schedule-\S+):/.exec(made.stdout)?.[1];
       expect(id, made.stdout + made.stderr).toBeDefined();
-      cleanups.push(() => client.schedule.getHandle(id!).delete().catch(() => undefined));
-      expect(made.stdout).toContain(`Scheduled VK backup of ivan.petrov every 1d: album profile, newest 5 -> Yandex Disk disk:/${folder}`);
+      cleanups.push(() =>
+        client.schedule
+          .getHandle(id!)
+          .delete()
+          .catch(() => undefined),
+      );
+      expect(made.stdout).toContain(
+        `Scheduled VK backup of ivan.petrov every 1d: album profile, newest 5 -> Yandex Disk disk:/${folder}`,
+      );
       expect((await run(client, id!, 1)).result?.report).toEqual(IVAN_REPORT);
 
       // Temporal's schedule list is eventually consistent: wait until it shows the new one.
@@ -217,7 +262,12 @@ describe('scheduled VK backups', () => {
       }
       const list = await runCli(w, ['backups', 'list']);
       expect(list.code).toBe(0);
-      expect(list.stdout).toMatch(new RegExp(`^${id!.replace(/\./g, '\\.')}  vk ivan\\.petrov album profile every 1d -> yadisk:${folder}  next `, 'm'));
+      expect(list.stdout).toMatch(
+        new RegExp(
+          `^${id!.replace(/\./g, '\\.')}  vk ivan\\.petrov album profile every 1d -> yadisk:${folder}  next `,
+          'm',
+        ),
+      );
 
       const paused = await runCli(w, ['backups', 'pause', id!]);
       expect(paused.code).toBe(0);

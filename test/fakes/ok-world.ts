@@ -112,9 +112,5 @@ export function boris(): OkFakeUser {
 }
 
 export function defaultOkWorld(): OkFakeUser[] {
-  return [
-    anna(),
-    boris(),
-    { uid: SECRET_UID, name: 'Secret Person', private: true, albums: [], photos: [] },
-  ];
+  return [anna(), boris(), { uid: SECRET_UID, name: 'Secret Person', private: true, albums: [], photos: [] }];
 }

@@ -100,7 +100,10 @@ const PHOTO_FIELDS = new Set([
 function parseFields(raw: string | undefined): Set<string> {
   if (raw === undefined) return new Set(DEFAULT_PHOTO_FIELDS);
   const out = new Set<string>(['id']);
-  for (const part of raw.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter(Boolean)) {
     const m = /^(photo|user_photo|group_photo)\.([a-z0-9_*]+)$/.exec(part);
     if (!m) throw new OkError(100, `Invalid field ${part}`);
     if (m[2] === '*') PHOTO_FIELDS.forEach((f) => out.add(f));
@@ -143,7 +146,8 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
     if (!/^\d+$/.test(fid)) throw new OkError(110, `Invalid user id ${fid}`);
     const user = users.find((u) => u.uid === fid);
     if (!user) throw new OkError(300, `User not found ${fid}`);
-    if (user.private && user.uid !== owner) throw new OkError(455, 'Access to the user photos is restricted to friends');
+    if (user.private && user.uid !== owner)
+      throw new OkError(455, 'Access to the user photos is restricted to friends');
     return user;
   }
 
@@ -279,7 +283,11 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
     if (range) {
       const start = Number(range[1]);
       const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
-      res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${body.length}` });
+      res.writeHead(206, {
+        ...headers,
+        'content-length': end - start + 1,
+        'content-range': `bytes ${start}-${end}/${body.length}`,
+      });
       res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
       return;
     }
@@ -309,7 +317,11 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
     } catch (err) {
       const code = err instanceof OkError ? err.code : 1;
       call.errorCode = code;
-      const body = { error_code: code, error_msg: err instanceof OkError ? err.message : 'UNKNOWN : fake crashed', error_data: null };
+      const body = {
+        error_code: code,
+        error_msg: err instanceof OkError ? err.message : 'UNKNOWN : fake crashed',
+        error_data: null,
+      };
       sendJson(res, 200, body, { 'content-type': 'application/json;charset=utf-8' });
     }
   });

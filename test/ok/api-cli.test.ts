@@ -23,11 +23,21 @@ afterAll(async () => {
 });
 
 const post = (body: unknown) =>
-  fetch(`${api}/ok-backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${api}/ok-backups`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('/ok-backups', () => {
   it('refuses bad requests with a 400 naming each field', async () => {
-    const res = await post({ user: '', count: 0, album: 'no such/album', ok_token: '', targets: [{ cloud: 'dropbox' }] });
+    const res = await post({
+      user: '',
+      count: 0,
+      album: 'no such/album',
+      ok_token: '',
+      targets: [{ cloud: 'dropbox' }],
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; details: Array<{ field: string }> } };
     expect(body.error.code).toBe('invalid_request');
@@ -105,7 +115,9 @@ describe('/ok-backups', () => {
 describe('ferry ok-backup (spawned)', () => {
   it('shows the progress bar, backs up to OK_Images and writes the JSON report', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
-    const run = await world.withWorker(() => runCli(world, ['ok-backup', `https://ok.ru/profile/${ANNA_UID}`], { cwd }));
+    const run = await world.withWorker(() =>
+      runCli(world, ['ok-backup', `https://ok.ru/profile/${ANNA_UID}`], { cwd }),
+    );
     expect(run.stderr).toMatch(/\|[█░]+\| \d+% \| \d+\/\d+ photos/);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Backing up OK https://ok.ru/profile/${ANNA_UID}: album personal, newest 5`);

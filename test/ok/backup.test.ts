@@ -46,7 +46,11 @@ async function viaApi(body: Record<string, unknown>): Promise<Status> {
   const res = await fetch(`${api}/ok-backups`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }], ok_token: world.ok.validToken, ...body }),
+    body: JSON.stringify({
+      targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }],
+      ok_token: world.ok.validToken,
+      ...body,
+    }),
   });
   expect(res.status).toBe(202);
   const { status_url } = (await res.json()) as { status_url: string };
@@ -104,7 +108,13 @@ describe('okBackup', () => {
 
   it('ends a bad signature, an expired token and a private user with their reasons: CLI and API', async () => {
     const cases = [
-      { name: 'private user (455)', user: SECRET_UID, type: 'AccessDenied', exit: 4, reason: /keeps their photos private/ },
+      {
+        name: 'private user (455)',
+        user: SECRET_UID,
+        type: 'AccessDenied',
+        exit: 4,
+        reason: /keeps their photos private/,
+      },
       {
         name: 'expired token (102)',
         user: ANNA_UID,
@@ -121,8 +131,16 @@ describe('okBackup', () => {
       ]);
     const results = await world.withWorker(() => Promise.all(cases.map(run)));
     // A worker whose OK_APPLICATION_SECRET_KEY is wrong signs every call wrongly: OK error 104.
-    const badSig = await world.withWorker(() => run({ user: ANNA_UID }), { OK_APPLICATION_SECRET_KEY: 'not-the-secret' });
-    cases.push({ name: 'bad signature (104)', user: ANNA_UID, type: 'ConfigurationError', exit: 2, reason: /OK_APPLICATION_SECRET_KEY/ });
+    const badSig = await world.withWorker(() => run({ user: ANNA_UID }), {
+      OK_APPLICATION_SECRET_KEY: 'not-the-secret',
+    });
+    cases.push({
+      name: 'bad signature (104)',
+      user: ANNA_UID,
+      type: 'ConfigurationError',
+      exit: 2,
+      reason: /OK_APPLICATION_SECRET_KEY/,
+    });
     results.push(badSig);
 
     cases.forEach((c, i) => {

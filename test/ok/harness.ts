@@ -61,7 +61,10 @@ export async function startOkWorld(opts: { fake?: OkFakeOptions } = {}) {
     withWorker: <T>(fn: () => Promise<T>, override?: Record<string, string>) => {
       if (!override) return withWorker({ activities, taskQueue, config }, fn);
       const other = testConfig({ ...env, ...override });
-      return withWorker({ activities: createActivities({ config: other, logger, pool }), taskQueue, config: other }, fn);
+      return withWorker(
+        { activities: createActivities({ config: other, logger, pool }), taskQueue, config: other },
+        fn,
+      );
     },
     driveTarget: () => ({ cloud: 'google_drive' as const, refreshToken: oauth.issueTokens().refreshToken }),
     async close() {

@@ -19,7 +19,12 @@ afterAll(() => ok.close());
 
 const SIZES = testConfig().OK_PHOTO_SIZES;
 const client = (
-  over: { accessToken?: string; applicationSecretKey?: string; applicationKey?: string; requestsPerSecond?: number } = {},
+  over: {
+    accessToken?: string;
+    applicationSecretKey?: string;
+    applicationKey?: string;
+    requestsPerSecond?: number;
+  } = {},
 ) =>
   okClient({
     apiUrl: ok.apiUrl,
@@ -41,7 +46,6 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   return err as ApplicationFailure;
 }
 
-
 describe('OK source', () => {
   it('takes an id or a profile link', () => {
     expect(parseOkUser('571000000001')).toBe('571000000001');
@@ -59,7 +63,12 @@ describe('OK source', () => {
     expect(plan.report.map(({ file_name, size }) => ({ file_name, size }))).toEqual(ANNA_REPORT);
     const anna = ok.users.find((u) => u.uid === ANNA_UID)!;
     const item = plan.items.find((i) => i.key === `ok:${ANNA_UID}_880004`)!;
-    expect(item.size).toBe(ok.fileBytes(anna.photos.find((p) => p.id === '880004')!, 'pic1024x768').length);
+    expect(item.size).toBe(
+      ok.fileBytes(
+        anna.photos.find((p) => p.id === '880004')!,
+        'pic1024x768',
+      ).length,
+    );
     expect(item.publiclyFetchable).toBe(true);
 
     // One signed POST: the personal album is photos.getPhotos without aid, the sizes asked for by name.
@@ -67,7 +76,12 @@ describe('OK source', () => {
     expect(more).toHaveLength(0);
     expect(call).toMatchObject({ method: 'photos.getPhotos', http: 'POST' });
     expect(call!.errorCode).toBeUndefined();
-    expect(call!.params).toMatchObject({ fid: ANNA_UID, count: '100', format: 'json', application_key: ok.applicationKey });
+    expect(call!.params).toMatchObject({
+      fid: ANNA_UID,
+      count: '100',
+      format: 'json',
+      application_key: ok.applicationKey,
+    });
     expect(call!.params.aid).toBeUndefined();
     expect(call!.params.fields).toContain('photo.pic_max');
     expect(call!.params).not.toHaveProperty('application_secret_key');
