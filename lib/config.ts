@@ -99,11 +99,12 @@ export const envSchema = z.object({
   OK_ACCESS_TOKEN: optionalString,
   OK_REQUESTS_PER_SECOND: z.coerce.number().positive().max(20).default(3),
   OK_FILE_HOSTS: hostList('mycdn.me,okcdn.ru'),
-  OK_PHOTO_SIZES: hostList(
-    'pic_max,pic1024max,pic1024x768,pic640x480,pic320min,pic240min,pic190x190,pic180min,pic128max,pic128x128,pic50x50',
-  ).refine((fields) => fields.length > 0 && fields.every((f) => /^pic[a-z0-9_]+$/.test(f)), {
-    message: 'must be OK photo URL fields (pic_max, pic1024x768 ...), largest first',
-  }),
+  // Unset: activities/ok/source.ts's OK_DEFAULT_PHOTO_SIZES (pic_max first: community-confirmed only).
+  OK_PHOTO_SIZES: hostList('')
+    .refine((fields) => fields.length > 0 && fields.every((f) => /^pic[a-z0-9_]+$/.test(f)), {
+      message: 'must be OK photo URL fields (pic_max, pic1024x768 ...), largest first',
+    })
+    .optional(),
   GALLERY_API_URL: url('https://app.litegallery.io'),
   GALLERY_ALLOWED_HOSTS: hostList('arch-d.lite.gallery,arch.litegallery.io,app.litegallery.io,t.litegallery.io'),
   GALLERY_FILE_HOSTS: hostList('up-d.lite.gallery'),

@@ -4,7 +4,7 @@ import type { Config } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
 import type { PhotoSource } from '../photo-backup/source';
 import { okClient } from './client';
-import { listOkPhotos } from './source';
+import { listOkPhotos, OK_DEFAULT_PHOTO_SIZES } from './source';
 
 export function okPhotoSource(config: Config): PhotoSource {
   return {
@@ -37,7 +37,7 @@ export function okPhotoSource(config: Config): PhotoSource {
         user: req.user,
         album: req.album,
         limit: req.limit,
-        photoSizes: config.OK_PHOTO_SIZES,
+        photoSizes: config.OK_PHOTO_SIZES ?? OK_DEFAULT_PHOTO_SIZES,
         onPage: req.onPage,
       });
     },

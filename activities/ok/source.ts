@@ -50,6 +50,24 @@ interface AlbumsPage {
 const invalid = (message: string) =>
   ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
 
+/**
+ * The URL fields asked for, largest first (OK_PHOTO_SIZES overrides): pic_max, which callers of the API
+ * use for the largest size (OK documents no such field), then the documented boxes, largest first.
+ */
+export const OK_DEFAULT_PHOTO_SIZES = [
+  'pic_max',
+  'pic1024max',
+  'pic1024x768',
+  'pic640x480',
+  'pic320min',
+  'pic240min',
+  'pic190x190',
+  'pic180min',
+  'pic128max',
+  'pic128x128',
+  'pic50x50',
+];
+
 export const OK_ALBUM_PATTERN = /^(personal|all|[\w-]{1,64})$/;
 
 /** Accepts `574123456789`, `https://ok.ru/profile/574123456789` (the id is all OK's photo methods take). */

@@ -130,6 +130,29 @@ describe('ferry ok-backup (spawned)', () => {
     );
   });
 
+  it('--every creates a backup schedule whose runs are OK backups', async () => {
+    const client = await testClient(world.config);
+    await world.withWorker(async () => {
+      const made = await runCli(world, ['ok-backup', ANNA_UID, '--every', '12h', '--folder', 'OK_sched']);
+      expect(made.code).toBe(0);
+      const id = /Schedule (ok-schedule-\S+):/.exec(made.stdout)?.[1];
+      expect(id, made.stdout + made.stderr).toBeDefined();
+      expect(made.stdout).toContain(`Scheduled OK backup of ${ANNA_UID} every 12h: album personal, newest 5`);
+      let runId: string | undefined;
+      while (!runId) {
+        runId = (await client.schedule.getHandle(id!).describe()).info.recentActions[0]?.action.workflow.workflowId;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await client.workflow.getHandle(runId).result();
+      const status = (await (await fetch(`${api}/ok-backups/${encodeURIComponent(runId)}`)).json()) as object;
+      expect(status).toMatchObject({ state: 'completed', folder: 'OK_sched', report: ANNA_REPORT });
+      expect(JSON.parse(yandexFolder(world, 'OK_sched').get('photos.json')!.toString())).toEqual(ANNA_REPORT);
+      const deleted = await runCli(world, ['backups', 'delete', id!]);
+      expect(deleted.code).toBe(0);
+      expect((await fetch(`${api}/backup-schedules/${id}`)).status).toBe(404);
+    });
+  });
+
   it('refuses a bad option or a missing token with one line and exit code 2', async () => {
     const bad = await runCli(world, ['ok-backup', ANNA_UID, '--album', 'a/b']);
     expect(bad.code).toBe(2);

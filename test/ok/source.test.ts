@@ -4,9 +4,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { okClient } from '../../activities/ok/client';
-import { listOkPhotos, parseOkUser } from '../../activities/ok/source';
+import { listOkPhotos, OK_DEFAULT_PHOTO_SIZES, parseOkUser } from '../../activities/ok/source';
 import { buildPhotoPlan } from '../../activities/photo-backup/plan';
-import { testConfig } from '../helpers/config';
 import { startOkFake, type OkFake } from '../fakes/ok';
 import { ANNA_UID, BORIS_UID, SECRET_UID } from '../fakes/ok-world';
 import { ANNA_REPORT } from './harness';
@@ -17,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => ok.close());
 
-const SIZES = testConfig().OK_PHOTO_SIZES;
+const SIZES = OK_DEFAULT_PHOTO_SIZES;
 const client = (
   over: {
     accessToken?: string;
