@@ -51,6 +51,9 @@ export async function scheduleBackup(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     input: opts.input,
     schedule: opts.schedule,
+  }).catch((err: unknown) => {
+    // Temporal's client refuses a spec it cannot use (a cron minute 99) with a TypeError.
+    throw err instanceof TypeError ? new UsageError(`invalid schedule: ${err.message}`) : err;
   });
   const info = await describeBackupSchedule(client, id);
   opts.say(
@@ -67,8 +70,9 @@ export async function scheduleBackup(
 function describeLine(s: BackupScheduleInfo): string {
   const state = s.paused ? 'paused' : `next ${s.next_runs[0] ?? '-'}`;
   const last = s.recent_runs.at(-1);
-  const album = s.album ? ` album ${s.album}` : '';
-  return `${s.id}  ${s.source} ${s.user}${album} ${when(s.schedule)} -> ${s.clouds.join(',')}${s.folder ? `:${s.folder}` : ''}  ${state}${last ? `  last run ${last.started_at}` : ''}`;
+  const count = s.count === 'all' ? 'all photos' : `newest ${s.count}`;
+  const what = `${s.source} ${s.user} album ${s.album}, ${count} ${when(s.schedule)} -> ${s.clouds.join(',')}:${s.folder}`;
+  return `${s.id}  ${what}  ${state}${last ? `  last run ${last.started_at}` : ''}`;
 }
 
 /** Runs one `ferry backups` subcommand with its own client, turning failures into one line and an exit code. */

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/client';
 import type { PhotoSourceKind } from '../activities/photo-backup/types';
 import type { PhotoBackupInput } from '../workflows/photo-backup';
+import { DEFAULT_COUNT, PHOTO_SOURCES } from '../workflows/photo-backup-input';
 
 export type BackupScheduleSpec = { every: string } | { cron: string };
 
@@ -22,9 +23,9 @@ export type BackupScheduleSpec = { every: string } | { cron: string };
 export interface BackupScheduleMemo {
   source: PhotoSourceKind;
   user: string;
-  album?: string;
-  count?: number | 'all';
-  folder?: string;
+  album: string;
+  count: number | 'all';
+  folder: string;
   clouds: string[];
   schedule: BackupScheduleSpec;
 }
@@ -39,6 +40,7 @@ export interface BackupScheduleInfo extends BackupScheduleMemo {
 }
 
 const MEMO_KEY = 'ferryPhotoBackup';
+const NEXT_RUNS = 5;
 const WORKFLOW_TYPES: Record<PhotoSourceKind, string> = { vk: 'vkBackup', ok: 'okBackup' };
 export const SCHEDULE_ID_PATTERN = /^(vk|ok)-schedule-[\w.-]{1,200}$/;
 
@@ -96,7 +98,7 @@ function toInfo(
     ...memo,
     paused: state.paused,
     ...(state.note && { note: state.note }),
-    next_runs: state.paused ? [] : info.nextActionTimes.map(iso),
+    next_runs: state.paused ? [] : info.nextActionTimes.slice(0, NEXT_RUNS).map(iso),
     recent_runs: info.recentActions.map((a) => ({
       id: a.action.workflow.workflowId,
       scheduled_at: iso(a.scheduledAt),
@@ -119,12 +121,13 @@ export async function createBackupSchedule(
   const { input, schedule } = opts;
   const suffix = `${safe(input.user)}-${randomUUID().slice(0, 8)}`;
   const scheduleId = `${input.source}-schedule-${suffix}`;
+  const rules = PHOTO_SOURCES[input.source];
   const memo: BackupScheduleMemo = {
     source: input.source,
     user: input.user,
-    ...(input.album !== undefined && { album: input.album }),
-    ...(input.count !== undefined && { count: input.count }),
-    ...(input.folder !== undefined && { folder: input.folder }),
+    album: input.album ?? rules.defaultAlbum,
+    count: input.count ?? DEFAULT_COUNT,
+    folder: input.folder ?? rules.defaultFolder,
     clouds: input.targets.map((t) => t.cloud),
     schedule,
   };

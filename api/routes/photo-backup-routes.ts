@@ -180,11 +180,15 @@ const toCredentials = (t: z.infer<typeof YandexTarget> | z.infer<typeof DriveTar
         ...(t.client_secret && { clientSecret: t.client_secret }),
       };
 
-/** Temporal has the last word on a cron expression it cannot parse (gRPC INVALID_ARGUMENT): a 400. */
+/**
+ * Temporal has the last word on a spec it cannot use (a cron minute 99): its client throws a TypeError
+ * for an invalid spec, a ServiceError over gRPC INVALID_ARGUMENT for other refusals. Both are a 400.
+ */
 function refusedSchedule(err: unknown): never {
-  if ((err as { code?: number }).code !== 3) throw err;
+  const invalid = err instanceof TypeError || (err as { cause?: { code?: number } }).cause?.code === 3;
+  if (!invalid) throw err;
   const message = (err as Error).message;
-  throw new HttpError(400, 'invalid_request', `Invalid body: schedule`, [{ field: 'schedule', message }]);
+  throw new HttpError(400, 'invalid_request', 'Invalid body: schedule', [{ field: 'schedule', message }]);
 }
 
 /** The request and status schemas of a source, registered in the OpenAPI document, and its routes. */

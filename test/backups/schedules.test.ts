@@ -146,6 +146,8 @@ describe('scheduled VK backups', () => {
         id,
         source: 'vk',
         user: 'ivan.petrov',
+        album: 'profile',
+        count: 5,
         folder,
         schedule: { every: '1d' },
         paused: false,
@@ -226,6 +228,7 @@ describe('scheduled VK backups', () => {
       [{ every: 'often' }, 'schedule.every'],
       [{ every: '10s' }, 'schedule.every'],
       [{ cron: '0 4 * *' }, 'schedule.cron'],
+      [{ cron: '99 4 * * *' }, 'schedule'], // well-formed, but Temporal refuses minute 99
       [{ every: '1d', cron: '0 4 * * *' }, 'schedule'],
       [{}, 'schedule'],
     ] as const) {
@@ -264,7 +267,7 @@ describe('scheduled VK backups', () => {
       expect(list.code).toBe(0);
       expect(list.stdout).toMatch(
         new RegExp(
-          `^${id!.replace(/\./g, '\\.')}  vk ivan\\.petrov album profile every 1d -> yadisk:${folder}  next `,
+          `^${id!.replace(/\./g, '\\.')}  vk ivan\\.petrov album profile, newest 5 every 1d -> yadisk:${folder}  next `,
           'm',
         ),
       );
