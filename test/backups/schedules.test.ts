@@ -93,6 +93,10 @@ describe('scheduled VK backups', () => {
     });
     const bytes = Buffer.from(proto.temporal.api.workflowservice.v1.DescribeScheduleResponse.encode(raw).finish());
     expect(bytes.includes(Buffer.from('binary/encrypted'))).toBe(true);
+    const encoding = (p?: { metadata?: Record<string, Uint8Array> | null } | null) =>
+      Buffer.from(p?.metadata?.encoding ?? []).toString();
+    expect(encoding(raw.schedule?.action?.startWorkflow?.input?.payloads?.[0])).toBe('binary/encrypted');
+    expect(encoding(raw.memo?.fields?.ferryPhotoBackup)).toBe('binary/encrypted');
     for (const secret of [w.vk.validToken, YANDEX_TOKEN]) {
       expect(bytes.includes(Buffer.from(secret)), secret).toBe(false);
     }
