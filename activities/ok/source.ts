@@ -86,18 +86,34 @@ export const photoFields = (sizes: string[]) =>
     .map((f) => `photo.${f}`)
     .join(',');
 
+/** Dates JavaScript can represent (±8.64e15 ms); anything else would break the names. */
+const MAX_MS = 8.64e15;
+
+/**
+ * One OK photo object, whatever it holds: an odd field is read as absent, never fatal. The id names the
+ * file on a tie, so only letters, digits, `_` and `-` reach the name (a `/` would be a folder).
+ */
 function toSourcePhoto(owner: string, p: OkPhoto, sizes: string[]): SourcePhoto {
   // The first size field (largest first) that carries a URL; none -> the plan skips and counts the photo.
   const field = sizes.find((f) => typeof p[f] === 'string' && (p[f] as string).length > 0);
-  const id = String(p.id ?? '');
+  const raw = typeof p.id === 'string' || typeof p.id === 'number' ? String(p.id) : '';
+  const usable = raw.length > 0 && raw.length <= 64;
+  const ms = Number(p.created_ms);
   return {
-    key: `ok:${owner}_${id}`,
-    id,
-    date: Math.floor((Number(p.created_ms) || 0) / 1000),
-    likes: Number(p.like_count ?? p.like_summary?.count) || 0,
+    key: `ok:${owner}_${raw}`,
+    id: raw.replace(/[^\w-]/g, '_'),
+    date: Number.isFinite(ms) && Math.abs(ms) <= MAX_MS ? Math.floor(ms / 1000) : 0,
+    likes: Math.trunc(Number(p.like_count ?? p.like_summary?.count)) || 0,
     sizes:
-      field && id
-        ? [{ type: field, url: p[field] as string, width: p.standard_width ?? 0, height: p.standard_height ?? 0 }]
+      field && usable
+        ? [
+            {
+              type: field,
+              url: p[field] as string,
+              width: Number(p.standard_width) || 0,
+              height: Number(p.standard_height) || 0,
+            },
+          ]
         : [],
   };
 }

@@ -31,6 +31,8 @@ export interface OkFakePhoto {
   /** The URL fields this photo has (a subset of OK_SIZE_FIELDS). */
   sizes: string[];
   contentType?: string;
+  /** Sent as is over the photo's fields: a hostile or broken record. */
+  raw?: Record<string, unknown>;
 }
 
 export interface OkFakeAlbum {
@@ -58,6 +60,7 @@ function photo(p: Partial<OkFakePhoto> & Pick<OkFakePhoto, 'id' | 'created_ms' |
 export const ANNA_UID = '571000000001';
 export const BORIS_UID = '571000000002';
 export const SECRET_UID = '571000000003';
+export const ODD_UID = '571000000004';
 
 /** Anna: the default-run user. Her 5 newest personal photos hold a two-way and a three-way like tie. */
 export function anna(): OkFakeUser {
@@ -112,5 +115,29 @@ export function boris(): OkFakeUser {
 }
 
 export function defaultOkWorld(): OkFakeUser[] {
-  return [anna(), boris(), { uid: SECRET_UID, name: 'Secret Person', private: true, albums: [], photos: [] }];
+  return [
+    anna(),
+    boris(),
+    { uid: SECRET_UID, name: 'Secret Person', private: true, albums: [], photos: [] },
+    oddRecords(),
+  ];
+}
+
+/** Records no real OK answer should hold, each next to a normal photo: a backup must survive them. */
+export function oddRecords(): OkFakeUser {
+  const base = ms('2022-05-05T05:00:00Z');
+  const odd = (id: string, raw: Record<string, unknown>) => photo({ id, created_ms: base, like_count: 1, raw });
+  return {
+    uid: ODD_UID,
+    name: 'Odd Records',
+    albums: [],
+    photos: [
+      photo({ id: '770001', created_ms: base + 1000, like_count: 5 }),
+      odd('770002', { id: '../../escape' }),
+      odd('770003', { created_ms: 1e20, like_count: 'many' }),
+      odd('770004', { pic_max: 42, pic1024max: null }),
+      odd('770005', { id: null }),
+      odd('770006', { id: 'x'.repeat(300) }),
+    ],
+  };
 }

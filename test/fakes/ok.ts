@@ -178,7 +178,7 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
       if (fields.has(f)) out[f] = p[f];
     }
     for (const field of p.sizes) if (fields.has(field)) out[field] = fileUrl(p, field);
-    return out;
+    return { ...out, ...p.raw };
   }
 
   const methods: Record<string, (p: Record<string, string>, owner: string) => unknown> = {

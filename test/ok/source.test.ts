@@ -7,7 +7,7 @@ import { okClient } from '../../activities/ok/client';
 import { listOkPhotos, OK_DEFAULT_PHOTO_SIZES, parseOkUser } from '../../activities/ok/source';
 import { buildPhotoPlan } from '../../activities/photo-backup/plan';
 import { startOkFake, type OkFake } from '../fakes/ok';
-import { ANNA_UID, BORIS_UID, SECRET_UID } from '../fakes/ok-world';
+import { ANNA_UID, BORIS_UID, ODD_UID, SECRET_UID } from '../fakes/ok-world';
 import { ANNA_REPORT } from './harness';
 
 let ok: OkFake;
@@ -111,6 +111,19 @@ describe('OK source', () => {
     ]);
     const plan = await buildPhotoPlan(photos, { guard: { allowPrivateNetwork: true } });
     expect(new Set(plan.report.map((e) => e.file_name)).size).toBe(295);
+  });
+
+  it('survives odd records: a path in an id, impossible dates, non-URL sizes, missing ids', async () => {
+    const { photos } = await list({ user: ODD_UID });
+    const plan = await buildPhotoPlan(photos, { guard: { allowPrivateNetwork: true } });
+    expect(plan.report.map(({ file_name, size }) => ({ file_name, size }))).toEqual([
+      { file_name: '5.jpg', size: 'pic_max' },
+      { file_name: '1_2022-05-05_______escape.jpg', size: 'pic_max' },
+      { file_name: '1_2022-05-05_770004.jpg', size: 'pic1024x768' },
+      { file_name: '0.jpg', size: 'pic_max' },
+    ]);
+    expect(plan.items.every((i) => !i.relPath.includes('/'))).toBe(true);
+    expect(plan.skipped).toBe(2); // no id, and an id of 300 characters
   });
 
   it('maps a bad signature and a wrong app key to ConfigurationError', async () => {
