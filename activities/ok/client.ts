@@ -37,23 +37,29 @@ const FLOOD_CODES = new Set([7, 8]);
 const FLOOD_WAITS_MS = [1000, 3000];
 const TIMEOUT_MS = 20_000;
 
-// One pacing clock per API, app and token per worker process: concurrent backups with one token share
-// one budget, as VK's client does. OK publishes no number (docs/ok-backup.md): OK_REQUESTS_PER_SECOND.
-const clocks = new Map<string, { next: number }>();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function paced(options: OkClientOptions): Promise<void> {
+// One pacing queue per API, app and token per worker process: concurrent backups with one token share
+// one budget, as VK's client does. OK publishes no number (docs/ok-backup.md): OK_REQUESTS_PER_SECOND.
+// Slots are measured from when the previous call actually went out, so a stalled event loop never
+// releases a burst.
+const queues = new Map<string, { last: number; turn: Promise<void> }>();
+
+function paced(options: OkClientOptions): Promise<void> {
   const id = createHash('sha256')
     .update(`${options.apiUrl}\n${options.applicationKey}\n${options.accessToken}`)
     .digest('hex');
-  let clock = clocks.get(id);
-  if (!clock) clocks.set(id, (clock = { next: 0 }));
-  const now = Date.now();
-  const at = Math.max(now, clock.next);
-  clock.next = at + 1000 / options.requestsPerSecond;
-  if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  let queue = queues.get(id);
+  if (!queue) queues.set(id, (queue = { last: 0, turn: Promise.resolve() }));
+  const q = queue;
+  const gap = 1000 / options.requestsPerSecond;
+  q.turn = q.turn.then(async () => {
+    const wait = q.last + gap - Date.now();
+    if (wait > 0) await sleep(wait);
+    q.last = Date.now();
+  });
+  return q.turn;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function errorIn(body: unknown): OkApiError | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;

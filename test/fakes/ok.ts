@@ -4,10 +4,9 @@
 // It verifies every signature exactly (sorted by key, k=v joined, + md5(access_token + secret), sig and
 // access_token left out), pages photos.getPhotos with `anchor` and photos.getAlbums with `pagingAnchor`,
 // limits `count`, answers flood errors (8), expired (102) and unknown (103) tokens, private users
-// (455), and serves the photo files like OK's CDN (getImage?photoId=…&photoType=…&viewToken=…).
-import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// (455), and serves the photo files like OK's CDN (./ok-cdn.ts).
 import { listen, readBody, sendJson } from './http-kit';
+import { okCdn } from './ok-cdn';
 import { defaultOkWorld, OK_SIZE_FIELDS, type OkFakePhoto, type OkFakeUser } from './ok-world';
 import { verifyOkSignature } from './ok-signature';
 
@@ -127,18 +126,9 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
   const photoCap = options.photoPageCap ?? 100;
   const albumCap = options.albumPageCap ?? 100;
   const calls: OkCall[] = [];
-  const fileRequests: string[] = [];
   const recent = new Map<string, number[]>();
   const injected: Array<{ method: string; code: number; times: number }> = [];
-  const fileFaults: Array<{ photoId: string; status: number; times: number }> = [];
-  let base = '';
-
-  const viewToken = (photoId: string, type: number) =>
-    createHash('sha256').update(`${applicationSecretKey}:${photoId}:${type}`).digest('base64url').slice(0, 22);
-  const fileUrl = (p: OkFakePhoto, field: string) => {
-    const type = OK_SIZE_FIELDS[field]!;
-    return `${base}/getImage?photoId=${p.id}&photoType=${type}&viewToken=${viewToken(p.id, type)}`;
-  };
+  const cdn = okCdn(users, applicationSecretKey);
 
   /** The user a call is about: fid, else the token's owner (OK's documented default). */
   function subject(params: Record<string, string>, owner: string): OkFakeUser {
@@ -177,7 +167,7 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
     for (const f of ['created_ms', 'like_count', 'standard_width', 'standard_height'] as const) {
       if (fields.has(f)) out[f] = p[f];
     }
-    for (const field of p.sizes) if (fields.has(field)) out[field] = fileUrl(p, field);
+    for (const field of p.sizes) if (fields.has(field)) out[field] = cdn.fileUrl(p, field);
     return { ...out, ...p.raw };
   }
 
@@ -255,49 +245,9 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
     return handler(params, owner);
   }
 
-  const fileBytes = (p: OkFakePhoto, field: string): Buffer => {
-    const seed = createHash('sha256').update(`${p.id}:${field}`).digest();
-    const length = 300 + OK_SIZE_FIELDS[field]! * 37 + (Number(p.id) % 89);
-    return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(length, seed)]);
-  };
-
-  function serveFile(req: IncomingMessage, res: ServerResponse, url: URL) {
-    fileRequests.push(url.search);
-    const id = url.searchParams.get('photoId') ?? '';
-    const type = Number(url.searchParams.get('photoType'));
-    const photo = users.flatMap((u) => u.photos).find((p) => p.id === id);
-    const field = Object.keys(OK_SIZE_FIELDS).find((f) => OK_SIZE_FIELDS[f] === type);
-    if (!photo || !field || !photo.sizes.includes(field) || url.searchParams.get('viewToken') !== viewToken(id, type)) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-      return;
-    }
-    const fault = fileFaults.find((f) => f.photoId === id && f.times > 0);
-    if (fault) {
-      fault.times -= 1;
-      res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('fault');
-      return;
-    }
-    const body = fileBytes(photo, field);
-    const headers = { 'content-type': photo.contentType ?? 'image/jpeg', 'accept-ranges': 'bytes' };
-    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    if (range) {
-      const start = Number(range[1]);
-      const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
-      res.writeHead(206, {
-        ...headers,
-        'content-length': end - start + 1,
-        'content-range': `bytes ${start}-${end}/${body.length}`,
-      });
-      res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
-      return;
-    }
-    res.writeHead(200, { ...headers, 'content-length': body.length });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
   const server = await listen(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/getImage') return serveFile(req, res, url);
+    if (url.pathname === '/getImage') return cdn.serve(req, res, url);
     if (url.pathname !== '/fb.do' || (req.method !== 'GET' && req.method !== 'POST')) {
       res.writeHead(404).end();
       return;
@@ -325,20 +275,20 @@ export async function startOkFake(options: OkFakeOptions = {}): Promise<OkFake> 
       sendJson(res, 200, body, { 'content-type': 'application/json;charset=utf-8' });
     }
   });
-  base = server.url;
+  cdn.base = server.url;
 
   return {
-    apiUrl: `${base}/fb.do`,
+    apiUrl: `${server.url}/fb.do`,
     applicationKey,
     applicationSecretKey,
     validToken,
     expiredToken,
     users,
     calls,
-    fileRequests,
+    fileRequests: cdn.requests,
     failNext: (method, code, times = 1) => injected.push({ method, code, times }),
-    failFile: (photoId, status, times = 1) => fileFaults.push({ photoId, status, times }),
-    fileBytes,
+    failFile: cdn.failFile,
+    fileBytes: cdn.fileBytes,
     close: () => server.close(),
   };
 }
