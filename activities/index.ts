@@ -3,14 +3,14 @@ import { createCopyActivities } from './copy';
 import type { ActivityDeps } from './deps';
 import { createEtlActivities } from './etl/activities';
 import { createGalleryActivities } from './gallery';
-import { createVkActivities } from './vk';
+import { createPhotoBackupActivities } from './photo-backup';
 
 export function createActivities(_deps: ActivityDeps) {
   return {
     ...createCopyActivities(_deps),
     ...createEtlActivities(_deps),
     ...createGalleryActivities(_deps),
-    ...createVkActivities(_deps),
+    ...createPhotoBackupActivities(_deps),
   };
 }
 

@@ -12,10 +12,12 @@ import { openApiDocument } from './openapi';
 import { scrubSecretParams } from './oauth/scrub';
 import { traceRequests } from './tracing';
 import { cloudArchiveRoutes } from './routes/cloud-archive';
+import { backupScheduleRoutes } from './routes/backup-schedules';
 import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
 import { etlRunsRoutes } from './routes/etl-runs';
 import { healthRoutes } from './routes/health';
+import { okBackupRoutes } from './routes/ok-backups';
 import { vkBackupRoutes } from './routes/vk-backups';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -44,7 +46,15 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(cloudArchiveRoutes(deps));
   app.use(docsRoutes(() => openApiDocument(deps.config.FERRY_PUBLIC_URL)));
   // Operators only, from here on: anything not matched above needs the bearer token.
-  app.use(operatorRoutes(deps.config, vkBackupRoutes(deps), etlRunsRoutes(deps)));
+  app.use(
+    operatorRoutes(
+      deps.config,
+      vkBackupRoutes(deps),
+      etlRunsRoutes(deps),
+      okBackupRoutes(deps),
+      backupScheduleRoutes(deps),
+    ),
+  );
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,7 +1,8 @@
-// Who may call what. The operators' routes (the job routes: /vk-backups, /etl-runs, and every module
-// mounted with operatorRoutes) need `Authorization: Bearer <one of FERRY_API_TOKEN>` from every caller,
-// loopback included, whenever the variable is set. It is required in production (assertApiConfig); in
-// development without it only callers on this machine are served, so `npm start` works out of the box.
+// Who may call what. The operators' routes (the job routes: /vk-backups, /ok-backups, /backup-schedules,
+// /etl-runs, and every module mounted with operatorRoutes) need `Authorization: Bearer <one of
+// FERRY_API_TOKEN>` from every caller, loopback included, whenever the variable is set. It is required in
+// production (assertApiConfig); in development without it only callers on this machine are served, so
+// `npm start` works out of the box.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Config } from '../lib/config';

@@ -1,6 +1,8 @@
 // The `ferry` command line (bin/ferry.sh runs it on the project's Node 24): one subcommand per job.
 import { Command, CommanderError } from 'commander';
 import { loginCommand } from './login';
+import { backupsCommand } from './backups';
+import { okBackupCommand } from './ok-backup';
 import { vkBackupCommand } from './vk-backup';
 
 const program = new Command('ferry')
@@ -9,6 +11,8 @@ const program = new Command('ferry')
 
 program.addCommand(vkBackupCommand().exitOverride());
 program.addCommand(loginCommand().exitOverride());
+program.addCommand(okBackupCommand().exitOverride());
+program.addCommand(backupsCommand().exitOverride());
 
 // `ferry etl ...` lives with the ETL job; registered when that module is part of this checkout.
 try {

@@ -1,4 +1,4 @@
-// The state of a photo backup as the CLI's progress bar and GET /vk-backups/{id} show it: the parent's
+// The state of a photo backup as the CLI's progress bar and GET /vk-backups/{id} (/ok-backups/{id}) show it: the parent's
 // progress query (phase, targets) plus each running copyToCloud child's own progress query (photos,
 // bytes), or the final result / typed failure once it has closed.
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -7,11 +7,11 @@ import type { CopyProgress } from './copy-plan';
 import type { ReportEntry } from './photo-naming';
 import { copyProgressQuery } from '../workflows/copy-to-cloud';
 import {
-  vkBackupProgressQuery,
+  photoBackupProgressQuery,
+  type PhotoBackupProgress,
+  type PhotoBackupResult,
   type TargetState,
-  type VkBackupProgress,
-  type VkBackupResult,
-} from '../workflows/vk-backup';
+} from '../workflows/photo-backup';
 
 export type BackupState = 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
@@ -29,7 +29,7 @@ export interface BackupTargetStatus {
 export interface BackupStatus {
   id: string;
   state: BackupState;
-  phase?: VkBackupProgress['phase'];
+  phase?: PhotoBackupProgress['phase'];
   owner?: { id: string; name: string };
   folder?: string;
   /** Photos and bytes over every target (a photo copied to two clouds counts twice). */
@@ -71,7 +71,7 @@ async function targetStatus(client: Client, t: TargetState, planTotal: number, p
   return { row, total: s?.total ?? planTotal, totalBytes: s?.totalBytes ?? planBytes };
 }
 
-function summarise(id: string, state: BackupState, progress: VkBackupProgress | undefined) {
+function summarise(id: string, state: BackupState, progress: PhotoBackupProgress | undefined) {
   return {
     id,
     state,
@@ -80,8 +80,15 @@ function summarise(id: string, state: BackupState, progress: VkBackupProgress | 
   };
 }
 
-/** Undefined when there is no photo backup with this id. */
-export async function describeBackup(client: Client, id: string): Promise<BackupStatus | undefined> {
+/** The workflow types of photo backups: a status request for one never answers with another kind of run. */
+export type PhotoBackupWorkflowType = 'vkBackup' | 'okBackup';
+
+/** Undefined when there is no photo backup of this type with this id. */
+export async function describeBackup(
+  client: Client,
+  id: string,
+  workflowType: PhotoBackupWorkflowType = 'vkBackup',
+): Promise<BackupStatus | undefined> {
   const handle = client.workflow.getHandle(id);
   let description;
   try {
@@ -90,14 +97,14 @@ export async function describeBackup(client: Client, id: string): Promise<Backup
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  if (description.type !== 'vkBackup') return undefined;
+  if (description.type !== workflowType) return undefined;
   let state = STATES[description.status.name] ?? 'running';
 
-  let progress: VkBackupProgress | undefined;
-  let result: VkBackupResult | undefined;
+  let progress: PhotoBackupProgress | undefined;
+  let result: PhotoBackupResult | undefined;
   let reason: BackupStatus['reason'];
   if (state === 'completed') {
-    result = (await handle.result()) as VkBackupResult;
+    result = (await handle.result()) as PhotoBackupResult;
     progress = {
       phase: 'done',
       folder: result.folder,
@@ -107,7 +114,7 @@ export async function describeBackup(client: Client, id: string): Promise<Backup
     };
     if (result.targets.some((t) => t.status !== 'done')) state = 'partial';
   } else if (state === 'running') {
-    progress = await handle.query(vkBackupProgressQuery).catch(() => undefined);
+    progress = await handle.query(photoBackupProgressQuery).catch(() => undefined);
   } else if (state === 'failed') {
     const err = await handle.result().then(
       () => undefined,

@@ -140,9 +140,20 @@ export const envSchema = z.object({
   VK_TOKEN: optionalString,
   VK_REQUESTS_PER_SECOND: z.coerce.number().positive().max(20).default(3),
   VK_FILE_HOSTS: hostList('userapi.com,vkuserphoto.ru,vk-cdn.net,vk.me,vk.com,mycdn.me,okcdn.ru'),
+  // Odnoklassniki (OK): every call is signed with the app's secret key, which is never sent
+  // (docs/ok-backup.md). What OK does not document (rate limit, size fields) is configurable here.
   OK_API_URL: url('https://api.ok.ru/fb.do'),
   OK_APPLICATION_KEY: optionalString,
   OK_APPLICATION_SECRET_KEY: optionalString,
+  OK_ACCESS_TOKEN: optionalString,
+  OK_REQUESTS_PER_SECOND: z.coerce.number().positive().max(20).default(3),
+  OK_FILE_HOSTS: hostList('mycdn.me,okcdn.ru'),
+  // Unset: activities/ok/source.ts's OK_DEFAULT_PHOTO_SIZES (pic_max first: community-confirmed only).
+  OK_PHOTO_SIZES: hostList('')
+    .refine((fields) => fields.length > 0 && fields.every((f) => /^pic[a-z0-9_]+$/.test(f)), {
+      message: 'must be OK photo URL fields (pic_max, pic1024x768 ...), largest first',
+    })
+    .optional(),
 
   // `ferry login` (cli/login/): the apps users authorize, and the providers' OAuth pages
   VK_CLIENT_ID: optionalString,

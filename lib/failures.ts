@@ -21,6 +21,8 @@ export const FailureType = {
   /** The authorization request expired or was refused by the user. */
   AuthorizationExpired: 'AuthorizationExpired',
   AuthorizationDenied: 'AuthorizationDenied',
+  /** A provider refused Ferry's own configuration (app key, request signature): the operator must fix it. Never retried. */
+  ConfigurationError: 'ConfigurationError',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -34,4 +36,5 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.ForbiddenTarget,
   FailureType.AuthorizationExpired,
   FailureType.AuthorizationDenied,
+  FailureType.ConfigurationError,
 ];

@@ -2,7 +2,7 @@
 // Pure functions: the same photos give the same names on every run, so a re-run finds its files.
 
 export interface PhotoSize {
-  /** The provider's size type: VK letters s..w, `base`/`orig` for the original. */
+  /** The provider's size type: VK letters s..w, `base`/`orig` for the original; OK's field (`pic_max`). */
   type: string;
   url: string;
   width: number;
@@ -10,7 +10,7 @@ export interface PhotoSize {
 }
 
 export interface SourcePhoto {
-  /** Stable identity across runs, e.g. `vk:1001_9105`. */
+  /** Stable identity across runs, e.g. `vk:1001_9105`, `ok:571000000001_880001`. */
   key: string;
   /** The provider's photo id (for the last tie-break). */
   id: string;
@@ -102,20 +102,34 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
  * Names by like count (`34.jpg`); a tie adds the upload day in UTC (`34_2024-01-31.jpg`); a tie on
  * that too adds the photo id (`34_2024-01-31_9101.jpg`). Ties are decided on the base name, so two
  * files never differ only by extension. Keeps the input order.
+ *
+ * `taken`: base names other photos already hold (a scheduled backup's earlier runs). They tie like
+ * the photos given: a new photo with the likes of `34_2024-02-15` is named by its day too, one with
+ * the likes and day of `34_2024-01-31` by its id, so the folder reads as if named in one run.
  */
-export function nameByLikes(photos: ChosenPhoto[]): NamedPhoto[] {
+export function nameByLikes(photos: ChosenPhoto[], taken: ReadonlySet<string> = new Set()): NamedPhoto[] {
+  // `34_2024-01-31_9101` ties with a new `34` and a new `34_2024-01-31`: every `_` prefix is held.
+  const held = new Set<string>();
+  for (const name of taken) {
+    const parts = name.split('_');
+    for (let i = 1; i <= parts.length; i += 1) held.add(parts.slice(0, i).join('_'));
+  }
   const names = new Map<ChosenPhoto, string>();
   for (const [likes, sameLikes] of groupBy(photos, (p) => String(p.likes))) {
-    if (sameLikes.length === 1) {
+    if (sameLikes.length === 1 && !held.has(likes)) {
       names.set(sameLikes[0]!, likes);
       continue;
     }
     for (const [dayName, sameDay] of groupBy(sameLikes, (p) => `${likes}_${utcDay(p.date)}`)) {
-      for (const p of sameDay) names.set(p, sameDay.length === 1 ? dayName : `${dayName}_${p.id}`);
+      const unique = sameDay.length === 1 && !held.has(dayName);
+      for (const p of sameDay) names.set(p, unique ? dayName : `${dayName}_${p.id}`);
     }
   }
   return photos.map((p) => ({ ...p, fileName: `${names.get(p)}.${p.ext}` }));
 }
+
+/** `34_2024-01-31.jpg` -> `34_2024-01-31`: the part the tie rules compare. */
+export const baseName = (fileName: string) => fileName.replace(/\.[^.]*$/, '');
 
 /** The seeds' report: `[{"file_name": "34.jpg", "size": "z"}]`, spaced exactly like Python's json.dumps. */
 export function formatReport(entries: ReportEntry[]): string {

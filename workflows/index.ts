@@ -2,4 +2,5 @@
 export * from './copy-to-cloud';
 export * from './cloud-archive';
 export * from './etl-run';
+export * from './ok-backup';
 export * from './vk-backup';

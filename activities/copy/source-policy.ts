@@ -7,9 +7,9 @@ import { hostAllowed } from './url-guard';
 
 export type SourcePolicy = Required<Pick<CopyOptions, 'allowedSourceHosts' | 'allowPrivateNetwork'>>;
 
-/** Every host a Ferry job's plan may name: the gallery's file hosts and VK's photo hosts. */
+/** Every host a Ferry job's plan may name: the gallery's file hosts and VK's and OK's photo hosts. */
 export const workerSourceHosts = (config: Config): string[] => [
-  ...new Set([...config.GALLERY_FILE_HOSTS, ...config.VK_FILE_HOSTS]),
+  ...new Set([...config.GALLERY_FILE_HOSTS, ...config.VK_FILE_HOSTS, ...config.OK_FILE_HOSTS]),
 ];
 
 export function sourcePolicy(

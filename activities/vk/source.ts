@@ -4,14 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { API } from 'vk-io';
 import { FailureType } from '../../lib/failures';
 import { newestFirst, type SourcePhoto } from '../../lib/photo-naming';
+import type { PhotoOwner } from '../photo-backup/types';
 import { vkFailure } from './client';
 
 export const VK_PAGE = 1000;
-
-export interface PhotoOwner {
-  id: string;
-  name: string;
-}
 
 export interface ListRequest {
   user: string;

@@ -2,26 +2,11 @@
 // uses): connect.ok.ru/oauth/authorize?…&response_type=token sends the user to the app's redirect_uri with
 // #access_token=…&session_secret_key=…&expires_in=… . Ferry checks the token with one signed
 // users.getCurrentUser call and saves it. The session_secret_key is not kept: Ferry signs as a server
-// does, with md5(access_token + application_secret_key) (ok-api-notes.md §2.2).
-import { createHash } from 'node:crypto';
+// does, with md5(access_token + application_secret_key), the worker's own signer (activities/ok/signature.ts).
+import { signOkRequest } from '../../activities/ok/signature';
 import { requireVars, type Config } from '../../lib/config';
 import { formatTime, saveToken } from '../token-store';
 import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
-
-const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
-
-/**
- * OK's request signature (ok-api-notes.md §2.2): md5 of every sent parameter but sig and access_token,
- * sorted by key and joined as key=value with no separator, followed by md5(access_token + secret key).
- */
-export function okSignature(params: Record<string, string>, accessToken: string, secretKey: string): string {
-  const base = Object.keys(params)
-    .filter((k) => k !== 'sig' && k !== 'access_token')
-    .sort()
-    .map((k) => `${k}=${params[k]}`)
-    .join('');
-  return md5(base + md5(accessToken + secretKey));
-}
 
 const okVars = (config: Config) =>
   requireVars(
@@ -55,16 +40,12 @@ interface OkUser {
 /** users.getCurrentUser, signed; one sentence for each way OK refuses (error codes: ok-api-notes.md §4.2). */
 async function tokenOwner(config: Config, token: string): Promise<{ uid: string; name?: string }> {
   const { OK_APPLICATION_KEY, OK_APPLICATION_SECRET_KEY } = okVars(config);
-  const params: Record<string, string> = {
-    application_key: OK_APPLICATION_KEY,
-    format: 'json',
-    method: 'users.getCurrentUser',
-  };
-  const body = new URLSearchParams({
-    ...params,
-    sig: okSignature(params, token, OK_APPLICATION_SECRET_KEY),
-    access_token: token,
-  });
+  const body = new URLSearchParams(
+    signOkRequest(
+      { application_key: OK_APPLICATION_KEY, format: 'json', method: 'users.getCurrentUser' },
+      { accessToken: token, applicationSecretKey: OK_APPLICATION_SECRET_KEY },
+    ),
+  );
   let answer: OkUser;
   try {
     const res = await fetch(config.OK_API_URL, {

@@ -21,14 +21,19 @@ afterAll(async () => {
 });
 
 describe('sourcePolicy', () => {
-  const config = testConfig({ GALLERY_FILE_HOSTS: 'up-d.lite.gallery', VK_FILE_HOSTS: 'userapi.com' });
+  const config = testConfig({
+    GALLERY_FILE_HOSTS: 'up-d.lite.gallery',
+    VK_FILE_HOSTS: 'userapi.com',
+    OK_FILE_HOSTS: 'okcdn.ru',
+  });
 
   it('uses the worker’s hosts when the input names none, and keeps only the input hosts they cover', () => {
-    expect(sourcePolicy(config, {}).allowedSourceHosts).toEqual(['up-d.lite.gallery', 'userapi.com']);
+    expect(sourcePolicy(config, {}).allowedSourceHosts).toEqual(['up-d.lite.gallery', 'userapi.com', 'okcdn.ru']);
     expect(
-      sourcePolicy(config, { allowedSourceHosts: ['sun9-1.userapi.com', 'evil.example', 'lite.gallery'] })
-        .allowedSourceHosts,
-    ).toEqual(['sun9-1.userapi.com']);
+      sourcePolicy(config, {
+        allowedSourceHosts: ['sun9-1.userapi.com', 'evil.example', 'lite.gallery', 'i.okcdn.ru'],
+      }).allowedSourceHosts,
+    ).toEqual(['sun9-1.userapi.com', 'i.okcdn.ru']);
   });
 
   it('never turns the private network on from the input', async () => {
@@ -39,7 +44,7 @@ describe('sourcePolicy', () => {
     const activities = createCopyActivities({ config, logger: createLogger({ level: 'silent' }), pool });
     expect(await activities.resolveCopyOptions({ allowPrivateNetwork: true })).toMatchObject({
       allowPrivateNetwork: false,
-      allowedSourceHosts: ['up-d.lite.gallery', 'userapi.com'],
+      allowedSourceHosts: ['up-d.lite.gallery', 'userapi.com', 'okcdn.ru'],
     });
   });
 });

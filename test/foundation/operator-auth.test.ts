@@ -49,12 +49,19 @@ async function serve(overrides: Record<string, string> = {}): Promise<Call> {
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const etlRunId = () => `etl-run-${randomUUID()}`;
 
-// Each request leaves no workflow behind: bodies are invalid (400) or ids unknown (404).
+// Each request leaves no workflow or schedule behind: bodies are invalid (400) or ids unknown (404).
 const JOB_REQUESTS = [
-  ['POST', '/vk-backups', { user: '' }],
-  ['GET', '/vk-backups/vk-backup-nope', undefined],
-  ['POST', '/etl-runs', { start: 'not-a-day' }],
-  ['GET', `/etl-runs/${etlRunId()}`, undefined],
+  ['POST', '/vk-backups', { user: '' }, 400],
+  ['GET', '/vk-backups/vk-backup-nope', undefined, 404],
+  ['POST', '/etl-runs', { start: 'not-a-day' }, 400],
+  ['GET', `/etl-runs/${etlRunId()}`, undefined, 404],
+  ['POST', '/ok-backups', { user: '' }, 400],
+  ['GET', '/ok-backups/ok-backup-nope', undefined, 404],
+  ['GET', '/backup-schedules', undefined, 200],
+  ['GET', '/backup-schedules/vk-schedule-nope', undefined, 404],
+  ['POST', '/backup-schedules/vk-schedule-nope/pause', undefined, 404],
+  ['POST', '/backup-schedules/ok-schedule-nope/resume', undefined, 404],
+  ['DELETE', '/backup-schedules/ok-schedule-nope', undefined, 404],
 ] as const;
 
 describe('FERRY_API_TOKEN set', () => {
@@ -94,10 +101,9 @@ describe('FERRY_API_TOKEN set', () => {
   });
 
   it.each(TOKENS)('lets the route answer for token %s (each token of the list works)', async (token) => {
-    const expected = [400, 404, 400, 404];
-    for (const [i, [method, path, body]] of JOB_REQUESTS.entries()) {
+    for (const [method, path, body, expected] of JOB_REQUESTS) {
       const res = await call(path, { method, body, headers: bearer(token) });
-      expect(res.status, `${method} ${path}`).toBe(expected[i]);
+      expect(res.status, `${method} ${path}`).toBe(expected);
     }
     // The scheme is case-insensitive (RFC 6750 via RFC 7235).
     const lower = await call('/vk-backups/vk-backup-nope', { headers: { authorization: `bearer ${token}` } });
@@ -133,6 +139,13 @@ describe('FERRY_API_TOKEN set', () => {
       ['/vk-backups/{id}', 'get'],
       ['/etl-runs', 'post'],
       ['/etl-runs/{id}', 'get'],
+      ['/ok-backups', 'post'],
+      ['/ok-backups/{id}', 'get'],
+      ['/backup-schedules', 'get'],
+      ['/backup-schedules/{id}', 'get'],
+      ['/backup-schedules/{id}', 'delete'],
+      ['/backup-schedules/{id}/pause', 'post'],
+      ['/backup-schedules/{id}/resume', 'post'],
     ] as const) {
       expect(doc.paths[path]![method]!.security, `${method} ${path}`).toEqual(operator);
       expect(doc.paths[path]![method]!.responses['401'], `${method} ${path}`).toBeDefined();

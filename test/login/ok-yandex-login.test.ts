@@ -5,18 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/ports';
+import { startOkFake, type OkFake } from '../fakes/ok';
 import { startOkOAuthFake, type OkOAuthFake } from '../fakes/ok-oauth';
 import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
 import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
 import { runCli } from '../vk/harness';
 
-let ok: OkOAuthFake;
+let ok: OkFake;
+let okOAuth: OkOAuthFake;
 let yandexOAuth: YandexOAuthFake;
 let disk: YandexDiskFake;
 let redirectUri: string;
 let world: { env: Record<string, string>; vk: { validToken: string } };
 beforeAll(async () => {
-  ok = await startOkOAuthFake();
+  ok = await startOkFake({ users: [{ uid: '570000000042', name: 'Olga Smirnova', albums: [], photos: [] }] });
+  okOAuth = await startOkOAuthFake(ok);
   yandexOAuth = await startYandexOAuthFake();
   disk = await startYandexDiskFake({ oauth: yandexOAuth });
   redirectUri = `http://127.0.0.1:${await freePort()}/`;
@@ -24,10 +27,10 @@ beforeAll(async () => {
   world = {
     vk: { validToken: '' },
     env: {
-      OK_APPLICATION_ID: ok.applicationId,
+      OK_APPLICATION_ID: okOAuth.applicationId,
       OK_APPLICATION_KEY: ok.applicationKey,
       OK_APPLICATION_SECRET_KEY: ok.applicationSecretKey,
-      OK_OAUTH_URL: ok.oauthUrl,
+      OK_OAUTH_URL: okOAuth.oauthUrl,
       OK_API_URL: ok.apiUrl,
       YANDEX_CLIENT_ID: yandexOAuth.clientId,
       YANDEX_CLIENT_SECRET: yandexOAuth.clientSecret,
@@ -38,7 +41,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  await Promise.all([ok.close(), yandexOAuth.close(), disk.close()]);
+  await Promise.all([ok.close(), okOAuth.close(), yandexOAuth.close(), disk.close()]);
 });
 
 const newCwd = () => mkdtempSync(join(tmpdir(), 'ferry-login-'));
@@ -71,7 +74,7 @@ describe('ferry login ok (spawned)', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(Object.fromEntries(new URL(run.link).searchParams)).toEqual({
-      client_id: ok.applicationId,
+      client_id: okOAuth.applicationId,
       scope: 'VALUABLE_ACCESS;LONG_ACCESS_TOKEN;PHOTO_CONTENT',
       response_type: 'token',
       redirect_uri: 'https://oauth.mycdn.me/blank.html',
@@ -80,11 +83,17 @@ describe('ferry login ok (spawned)', () => {
     expect(run.stdout).toMatch(/Saved the OK token of Olga Smirnova \(id 570000000042\) to .*ok\.json \(0600\)/);
     expect(statSync(join(cwd, 'config', 'ferry', 'ok.json')).mode & 0o777).toBe(0o600);
     const file = saved(cwd, 'ok.json');
-    expect(file).toMatchObject({ network: 'ok', user_id: '570000000042', client_id: ok.applicationId });
+    expect(file).toMatchObject({ network: 'ok', user_id: '570000000042', client_id: okOAuth.applicationId });
     // LONG_ACCESS_TOKEN: 30 days.
     expect(Date.parse(file.expires_at!) - Date.now()).toBeGreaterThan(29 * 86_400_000);
     expect(file).not.toHaveProperty('session_secret_key');
-    expect(ok.calls.at(-1)).toEqual({ method: 'users.getCurrentUser', errorCode: undefined });
+    const check = ok.calls.at(-1)!;
+    expect({ method: check.method, errorCode: check.errorCode }).toEqual({
+      method: 'users.getCurrentUser',
+      errorCode: undefined,
+    });
+    // A POST, so the token stays out of URLs and access logs.
+    expect(check.http).toBe('POST');
   });
 
   it('says the token has expired (OK error 102), and saves nothing', async () => {
@@ -108,8 +117,8 @@ describe('ferry login ok (spawned)', () => {
     expect(badKey.stderr).toBe(
       "ferry: OK refused Ferry's app keys (OK error 104: PARAM_SIGNATURE : Invalid signature): check OK_APPLICATION_KEY and OK_APPLICATION_SECRET_KEY\n",
     );
-    ok.setConsent('deny');
-    const denied = await loginOk(newCwd()).finally(() => ok.setConsent({ uid: ok.users[0]!.uid }));
+    okOAuth.setConsent('deny');
+    const denied = await loginOk(newCwd()).finally(() => okOAuth.setConsent({ uid: ok.users[0]!.uid }));
     expect(denied.code).toBe(3);
     expect(denied.stderr).toBe(
       'ferry: OK gave no token: access was not allowed (access_denied); open the link again and allow access\n',

@@ -1,11 +1,11 @@
 // The saved tokens (cli/token-store.ts), which one a backup picks (cli/tokens.ts), what a pasted address
-// holds (cli/login/io.ts), and OK's request signature against the libraries' published vectors.
+// holds (cli/login/io.ts). OK's request signature, which `ferry login ok` shares with the worker, is checked
+// against the libraries' published vectors in test/ok/signature.test.ts.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expiryFrom, pastedParams, refusal } from '../../cli/login/io';
-import { okSignature } from '../../cli/login/ok';
 import { statusLines } from '../../cli/login/status';
 import { isExpired, loadToken, saveToken, tokenPath } from '../../cli/token-store';
 import { chooseToken, describeTokens, TokenUnavailable } from '../../cli/tokens';
@@ -151,28 +151,5 @@ describe('what the user pastes', () => {
     expect(expiryFrom('86400', 1000)?.getTime()).toBe(1000 + 86_400_000);
     expect(expiryFrom('0')).toBeUndefined();
     expect(expiryFrom(null)).toBeUndefined();
-  });
-});
-
-describe("OK's signature (ok-api-notes.md §2.4 vectors)", () => {
-  it('matches python-odnoklassniki, aiookru and pyodnoklassniki', () => {
-    expect(okSignature({ application_key: '1', format: 'json', method: 'friends.get' }, '3', '2')).toBe(
-      'd7348fe0d7d735aa2156fa5c596ab8cc',
-    );
-    expect(
-      okSignature(
-        { application_key: 'ABCDEFGHIGKLMNOPK', format: 'json', method: 'events.get' },
-        '-s-84W-s3egarWUsbkq-IWTucuedzTKT8VUXIA.s4Xx8IW7',
-        'ABC123DEF456GHI789JKL123',
-      ),
-    ).toBe('232c8eb921951c4dba9b72606f9ddb4c');
-    expect(
-      okSignature({ application_key: 'app key', method: 'users.getCurrentUser' }, 'access token', 'app secret key'),
-    ).toBe('8a41a73bcef600b6a3464158b2059549');
-  });
-
-  it('leaves sig and access_token out of the signed string', () => {
-    const params = { application_key: '1', format: 'json', method: 'friends.get' };
-    expect(okSignature({ ...params, sig: 'x', access_token: '3' }, '3', '2')).toBe(okSignature(params, '3', '2'));
   });
 });

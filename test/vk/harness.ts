@@ -75,7 +75,7 @@ export async function startWorld() {
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
 /** Ferry's API over real HTTP for this world; returns its base URL and a close function. */
-export async function startApi(world: World): Promise<{ url: string; close: () => void }> {
+export async function startApi(world: Pick<World, 'config' | 'pool'>): Promise<{ url: string; close: () => void }> {
   const temporal = await testClient(world.config);
   const logger = createLogger({ level: 'silent' });
   const server = createApp({ config: world.config, temporal, pool: world.pool, logger }).listen(0, '127.0.0.1');
@@ -84,7 +84,7 @@ export async function startApi(world: World): Promise<{ url: string; close: () =
 }
 
 /** The files of a Yandex Disk folder: name -> bytes. */
-export function yandexFolder(world: World, folder: string): Map<string, Buffer | undefined> {
+export function yandexFolder(world: Pick<World, 'yandex'>, folder: string): Map<string, Buffer | undefined> {
   const prefix = `disk:/${folder}/`;
   return new Map(
     world.yandex
@@ -100,9 +100,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `ferry <args>` as a user runs it (bin/ferry.sh -> cli/main.ts on Node 24), against this world. */
+/** `ferry <args>` as a user runs it (bin/ferry.sh -> cli/main.ts on Node 24), against this world (or the OK one). */
 export function runCli(
-  world: { env: Record<string, string>; vk: Pick<World['vk'], 'validToken'> },
+  world: { env: Record<string, string>; vk?: Pick<World['vk'], 'validToken'> },
   args: string[],
   options: {
     env?: Record<string, string>;
@@ -125,7 +125,7 @@ export function runCli(
       FERRY_DATA_DIR: join(cwd, 'data'),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       FERRY_ENCRYPTION_KEY: inject('encryptionKey'),
-      VK_TOKEN: world.vk.validToken,
+      ...(world.vk && { VK_TOKEN: world.vk.validToken }),
       YANDEX_DISK_TOKEN: YANDEX_TOKEN,
       ...world.env,
       ...options.env,

@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPhotoPlan } from '../../activities/vk/plan';
+import { buildPhotoPlan } from '../../activities/photo-backup/plan';
 import { nameByLikes, type ChosenPhoto, type SourcePhoto } from '../../lib/photo-naming';
 
 const hits: string[] = [];

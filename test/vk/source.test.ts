@@ -3,7 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vkApi } from '../../activities/vk/client';
-import { buildPhotoPlan } from '../../activities/vk/plan';
+import { buildPhotoPlan } from '../../activities/photo-backup/plan';
 import { listVkPhotos, parseVkUser, resolveVkOwner } from '../../activities/vk/source';
 import { startVkFake, type VkFake } from '../fakes/vk';
 

@@ -1,35 +1,63 @@
-// Validation and defaults of a photo-backup request, shared by the workflow, the CLI and the API so
-// all three refuse the same inputs with the same words. Pure: safe in workflows.
+// Validation and defaults of a photo-backup request (VK, OK), shared by the workflow, the CLI and the
+// API so all three refuse the same inputs with the same words. Pure: safe in workflows.
 import { ApplicationFailure } from '@temporalio/common';
+import type { PhotoSourceKind } from '../activities/photo-backup/types';
 import type { DestinationCredentials } from '../lib/copy-plan';
 import { FailureType } from '../lib/failures';
-import type { VkBackupInput } from './vk-backup';
+import type { PhotoBackupInput } from './photo-backup';
 
 export const DEFAULT_COUNT = 5;
-export const DEFAULT_ALBUM = 'profile';
-export const DEFAULT_FOLDER = 'VK_Images';
-export const ALBUM_PATTERN = /^(profile|wall|saved|all|-?\d+)$/;
 
-export type ResolvedBackupInput = Required<Omit<VkBackupInput, 'sourceToken' | 'copy'>> &
-  Pick<VkBackupInput, 'sourceToken' | 'copy'>;
+/** What differs between the photo sources: their albums and where their photos go by default. */
+export interface PhotoSourceRules {
+  label: string;
+  defaultAlbum: string;
+  defaultFolder: string;
+  albumPattern: RegExp;
+  albumHelp: string;
+}
+
+export const PHOTO_SOURCES: Record<PhotoSourceKind, PhotoSourceRules> = {
+  vk: {
+    label: 'VK',
+    defaultAlbum: 'profile',
+    defaultFolder: 'VK_Images',
+    albumPattern: /^(profile|wall|saved|all|-?\d+)$/,
+    albumHelp: 'profile, wall, saved, all or a numeric album id',
+  },
+  ok: {
+    label: 'OK',
+    defaultAlbum: 'personal',
+    defaultFolder: 'OK_Images',
+    // OK album ids are strings (digits in every sample); `personal` is the album without one.
+    albumPattern: /^(personal|all|[\w-]{1,64})$/,
+    albumHelp: 'personal, all or an album id',
+  },
+};
+
+export type ResolvedBackupInput = Required<Omit<PhotoBackupInput, 'sourceToken' | 'copy' | 'ledgerId'>> &
+  Pick<PhotoBackupInput, 'sourceToken' | 'copy' | 'ledgerId'>;
+
+const isSource = (s: unknown): s is PhotoSourceKind => s === 'vk' || s === 'ok';
 
 /** Every problem with the request, field by field (empty when it is fine). */
-export function backupInputProblems(input: Partial<VkBackupInput>): Array<{ field: string; message: string }> {
+export function backupInputProblems(input: Partial<PhotoBackupInput>): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = [];
+  if (input.source !== undefined && !isSource(input.source)) {
+    problems.push({ field: 'source', message: 'must be vk or ok' });
+  }
+  const rules = PHOTO_SOURCES[isSource(input.source) ? input.source : 'vk'];
   if (typeof input.user !== 'string' || !input.user.trim()) problems.push({ field: 'user', message: 'is required' });
   const count = input.count;
   if (count !== undefined && count !== 'all' && !(Number.isInteger(count) && count >= 1)) {
     problems.push({ field: 'count', message: 'must be a positive integer or "all"' });
   }
-  if (input.album !== undefined && !ALBUM_PATTERN.test(input.album)) {
-    problems.push({ field: 'album', message: 'must be profile, wall, saved, all or a numeric album id' });
+  if (input.album !== undefined && !rules.albumPattern.test(input.album)) {
+    problems.push({ field: 'album', message: `must be ${rules.albumHelp}` });
   }
   const folder = input.folder;
   if (folder !== undefined && (!folder.trim() || folder.split('/').some((p) => p === '..' || p === '.'))) {
     problems.push({ field: 'folder', message: 'must be a non-empty folder path without . or .. parts' });
-  }
-  if (input.source !== undefined && input.source !== 'vk') {
-    problems.push({ field: 'source', message: 'must be vk' });
   }
   const targets: DestinationCredentials[] = Array.isArray(input.targets) ? input.targets : [];
   if (!targets.length) problems.push({ field: 'targets', message: 'name at least one cloud' });
@@ -46,7 +74,7 @@ export function backupInputProblems(input: Partial<VkBackupInput>): Array<{ fiel
   return problems;
 }
 
-export function validateBackupInput(input: VkBackupInput): ResolvedBackupInput {
+export function validateBackupInput(input: PhotoBackupInput): ResolvedBackupInput {
   const problems = backupInputProblems(input);
   if (problems.length) {
     throw ApplicationFailure.create({
@@ -55,14 +83,17 @@ export function validateBackupInput(input: VkBackupInput): ResolvedBackupInput {
       nonRetryable: true,
     });
   }
+  const source = input.source ?? 'vk';
+  const rules = PHOTO_SOURCES[source];
   return {
-    source: input.source ?? 'vk',
+    source,
     user: input.user.trim(),
     count: input.count ?? DEFAULT_COUNT,
-    album: input.album ?? DEFAULT_ALBUM,
-    folder: (input.folder ?? DEFAULT_FOLDER).replace(/^\/+|\/+$/g, ''),
+    album: input.album ?? rules.defaultAlbum,
+    folder: (input.folder ?? rules.defaultFolder).replace(/^\/+|\/+$/g, ''),
     targets: input.targets,
     sourceToken: input.sourceToken,
     copy: input.copy,
+    ledgerId: input.ledgerId,
   };
 }

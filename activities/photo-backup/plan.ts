@@ -2,6 +2,7 @@
 // on the CDN, which is not the rate-limited API), a deterministic name, and the seeds' report line.
 import type { CopyPlanItem } from '../../lib/copy-plan';
 import {
+  baseName,
   extensionFromContentType,
   extensionFromUrl,
   nameByLikes,
@@ -70,7 +71,12 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
 
 export async function buildPhotoPlan(
   photos: SourcePhoto[],
-  options: { guard: FetchGuardOptions; onProgress?: (done: number) => void },
+  options: {
+    guard: FetchGuardOptions;
+    onProgress?: (done: number) => void;
+    /** Names given by a scheduled backup's earlier runs (key -> file name): kept, and taken by no other photo. */
+    pinned?: ReadonlyMap<string, string>;
+  },
 ): Promise<PhotoPlan> {
   // Keys are the plan's identity (results and destination tags are keyed by them): a photo listed twice
   // (VK's offsets shift when a photo is added while we page) is one file, planned once.
@@ -88,7 +94,16 @@ export async function buildPhotoPlan(
     return { chosen: { ...photo, size, ext } satisfies ChosenPhoto, bytes: info.size };
   });
   const bytesByKey = new Map(probed.map((p) => [p.chosen.key, p.bytes]));
-  const named = nameByLikes(probed.map((p) => p.chosen));
+  const pinned = options.pinned ?? new Map<string, string>();
+  const taken = new Set([...pinned.values()].map(baseName));
+  const fresh = nameByLikes(
+    probed.map((p) => p.chosen).filter((p) => !pinned.has(p.key)),
+    taken,
+  );
+  const freshByKey = new Map(fresh.map((p) => [p.key, p]));
+  const named = probed.map(
+    ({ chosen }) => freshByKey.get(chosen.key) ?? { ...chosen, fileName: pinned.get(chosen.key)! },
+  );
   return {
     items: named.map((p) => {
       const bytes = bytesByKey.get(p.key);
@@ -102,7 +117,7 @@ export async function buildPhotoPlan(
         publiclyFetchable: true,
       };
     }),
-    report: named.map((p) => ({ key: p.key, file_name: p.fileName, size: p.size.type })),
+    report: named.map((p) => ({ key: p.key, file_name: p.fileName, size: p.size.type, date: p.date, photoId: p.id })),
     skipped: distinct.length - withSize.length,
   };
 }

@@ -1,0 +1,222 @@
+// photoBackup (run as vkBackup / okBackup): list a VK or OK user's photos into a stored copy plan,
+// copy it to each target cloud with one copyToCloud child per cloud (both at once; one failing never
+// loses the other's copies), then write the seeds' JSON report next to the photos as photos.json and
+// return it. Started by a schedule, it keeps a ledger: the report then lists every photo backed up so far.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  defineQuery,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CopySummary, DestinationCredentials, DestinationSpec, PlanRef } from '../lib/copy-plan';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
+import { formatReport, type ReportEntry } from '../lib/photo-naming';
+import { FerryCloudType, FerryJob, FerryStatus } from '../lib/search-attributes';
+import type { PhotoBackupActivities, PhotoSourceKind } from '../activities/photo-backup/types';
+import { copyToCloud } from './copy-to-cloud';
+import { validateBackupInput } from './photo-backup-input';
+
+export interface PhotoBackupInput {
+  /** The photo source: vk (the default) or ok. */
+  source?: PhotoSourceKind;
+  /** A user id (or a VK screen name). */
+  user: string;
+  /** Newest N photos (default 5) or 'all'. */
+  count?: number | 'all';
+  /** VK: profile (default) | wall | saved | all | an album id. OK: personal (default) | all | an album id. */
+  album?: string;
+  /** Folder at every target (default VK_Images / OK_Images). */
+  folder?: string;
+  targets: DestinationCredentials[];
+  /** The source's token; the worker's VK_TOKEN / OK_ACCESS_TOKEN when absent. Encrypted by the payload codec. */
+  sourceToken?: string;
+  /** Set by a backup schedule (its id): names stay as earlier runs gave them, the report covers every run. */
+  ledgerId?: string;
+  /** Copy-engine knobs (concurrency, serverSideUpload ...). */
+  copy?: { concurrency?: number; maxAttempts?: number; serverSideUpload?: 'auto' | 'never' };
+}
+
+export type TargetStatus = 'pending' | 'copying' | 'done' | 'partial' | 'failed';
+
+export interface TargetState {
+  cloud: DestinationCredentials['cloud'];
+  /** The copyToCloud child: query its copyProgress for live counts. */
+  workflowId: string;
+  status: TargetStatus;
+  summary?: Omit<CopySummary, 'failures' | 'renamed'>;
+  error?: { type: string; message: string };
+  reportPath?: string;
+}
+
+export interface PhotoBackupProgress {
+  phase: 'listing' | 'copying' | 'reporting' | 'done';
+  owner?: { id: string; name: string };
+  plan?: PlanRef;
+  folder: string;
+  targets: TargetState[];
+}
+
+export interface PhotoBackupResult {
+  owner: { id: string; name: string };
+  folder: string;
+  plan: PlanRef;
+  /** The seeds' report: every photo backed up to at least one target (by every run of a schedule), newest first. */
+  report: ReportEntry[];
+  targets: TargetState[];
+  skipped: number;
+}
+
+export const photoBackupProgressQuery = defineQuery<PhotoBackupProgress>('photoBackupProgress');
+
+const { planPhotoBackup } = proxyActivities<PhotoBackupActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
+});
+const { uploadBackupReport, recordBackupLedger } = proxyActivities<PhotoBackupActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
+
+/** The typed reason inside an activity or child failure, so callers see "private profile", not "activity failed". */
+function reasonOf(err: unknown): { type: string; message: string } {
+  let cause = err;
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause) {
+    cause = cause.cause;
+  }
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+  return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
+}
+
+const setStatus = (status: string) => upsertSearchAttributes([{ key: FerryStatus, value: status }]);
+
+export async function photoBackup(raw: PhotoBackupInput): Promise<PhotoBackupResult> {
+  const input = validateBackupInput(raw);
+  const { workflowId } = workflowInfo();
+  const progress: PhotoBackupProgress = {
+    phase: 'listing',
+    folder: input.folder,
+    targets: input.targets.map((t) => ({ cloud: t.cloud, workflowId: `${workflowId}/${t.cloud}`, status: 'pending' })),
+  };
+  setHandler(photoBackupProgressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: FerryJob, value: `${input.source}-backup` },
+    { key: FerryCloudType, value: input.targets.map((t) => t.cloud).join(',') },
+  ]);
+  setStatus('listing');
+
+  let planned;
+  try {
+    planned = await planPhotoBackup({
+      source: input.source,
+      user: input.user,
+      album: input.album,
+      count: input.count === 'all' ? undefined : input.count,
+      token: input.sourceToken,
+      planId: `${workflowId}/plan`,
+      ...(input.ledgerId && { ledgerId: input.ledgerId }),
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const { type, message } = reasonOf(err);
+    setStatus('failed');
+    throw ApplicationFailure.create({ type, message, nonRetryable: true });
+  }
+  progress.owner = planned.owner;
+  progress.plan = planned.plan;
+  progress.phase = 'copying';
+  setStatus('copying');
+
+  const destinations: DestinationSpec[] = input.targets.map((credentials) => ({
+    cloud: credentials.cloud,
+    rootFolder: input.folder,
+    credentials,
+  }));
+  const failedKeys = new Map<string, number>();
+  await Promise.all(
+    destinations.map(async (destination, i) => {
+      const target = progress.targets[i]!;
+      target.status = 'copying';
+      try {
+        const summary = await executeChild(copyToCloud, {
+          workflowId: target.workflowId,
+          args: [{ plan: planned.plan, destination, options: { ...input.copy, ...planned.copyOptions } }],
+        });
+        const { failures, renamed: _renamed, ...counts } = summary;
+        target.summary = counts;
+        for (const f of failures) failedKeys.set(f.key, (failedKeys.get(f.key) ?? 0) + 1);
+        if (summary.failed === 0) target.status = 'done';
+        else {
+          target.status = summary.failed === summary.total ? 'failed' : 'partial';
+          target.error = failures[0]?.error ?? { type: 'Error', message: `${summary.failed} photos failed` };
+        }
+      } catch (err) {
+        // A cancelled backup ends as cancelled, not as "every cloud failed".
+        if (isCancellation(err)) throw err;
+        target.status = 'failed';
+        target.error = reasonOf(err);
+        for (const e of planned.report) failedKeys.set(e.key, (failedKeys.get(e.key) ?? 0) + 1);
+      }
+    }),
+  );
+
+  // A photo is in the report when at least one target holds it (a schedule's: in this run or an earlier one).
+  const held = planned.report.filter((e) => (failedKeys.get(e.key) ?? 0) < destinations.length);
+  progress.phase = 'reporting';
+  setStatus('reporting');
+  const report = input.ledgerId
+    ? await recordBackupLedger({ ledgerId: input.ledgerId, entries: held })
+    : held.map(({ file_name, size }) => ({ file_name, size }));
+  const text = formatReport(report);
+  await Promise.all(
+    destinations.map(async (destination, i) => {
+      const target = progress.targets[i]!;
+      if (target.status === 'failed') return;
+      try {
+        const written = await uploadBackupReport({
+          destination,
+          text,
+          key: `${input.source}-report:${planned.owner.id}`,
+        });
+        target.reportPath = written.path;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        target.status = 'partial';
+        target.error = { type: reasonOf(err).type, message: `photos.json not written: ${reasonOf(err).message}` };
+      }
+    }),
+  );
+  progress.phase = 'done';
+
+  if (progress.targets.every((t) => t.status === 'failed')) {
+    setStatus('failed');
+    const first = progress.targets[0]!.error ?? { type: FailureType.InvalidInput, message: 'no target succeeded' };
+    throw ApplicationFailure.create({
+      type: first.type,
+      message: progress.targets.map((t) => `${t.cloud}: ${t.error?.message ?? 'failed'}`).join('; '),
+      nonRetryable: true,
+      details: [progress.targets],
+    });
+  }
+  setStatus(progress.targets.every((t) => t.status === 'done') ? 'done' : 'partial');
+  return {
+    owner: planned.owner,
+    folder: input.folder,
+    plan: planned.plan,
+    report,
+    targets: progress.targets,
+    skipped: planned.skipped,
+  };
+}
