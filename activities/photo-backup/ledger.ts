@@ -1,4 +1,4 @@
-// A scheduled backup's ledger in PostgreSQL (db/migrations/1700000003000_photo-backup-ledger.sql): the
+// A scheduled backup's ledger in PostgreSQL (db/migrations/1700000004000_photo-backup-ledger.sql): the
 // photos its runs have backed up and their names. Names are pinned at first backup, so a photo whose
 // like count changed is still found at its old name and not copied twice.
 import type { Pool } from '../../lib/db';
