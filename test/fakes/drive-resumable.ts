@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { googleError } from './drive-errors';
 import type { Fault } from './faults';
 import { readBody, sendJson } from './http-kit';
-import { drain, receive } from './upload-body';
+import { drain, holdAnswer, receive } from './upload-body';
 
 const CHUNK_UNIT = 256 * 1024;
 
@@ -21,6 +21,10 @@ export interface Session {
   chunks: Buffer[];
   expired: boolean;
   fileId?: string;
+  /** When the session was opened (ms since the epoch). */
+  createdAt: number;
+  /** Chunk and status requests made on the session. */
+  requests: number;
 }
 
 interface StoredMeta {
@@ -65,6 +69,8 @@ export function createResumableSessions(deps: SessionDeps) {
       hash: createHash('md5'),
       chunks: [],
       expired: false,
+      createdAt: Date.now(),
+      requests: 0,
     });
     const location = `http://${req.headers.host}/upload/drive/v3/files?uploadType=resumable&upload_id=${id}`;
     res.writeHead(200, { location, 'x-guploader-uploadid': id, 'content-length': 0 }).end();
@@ -78,6 +84,7 @@ export function createResumableSessions(deps: SessionDeps) {
     entry: { bytesIn: number },
   ) {
     const s = sessions.get(id);
+    if (s) s.requests += 1;
     if (fault?.kind === 'expireSession' && s) s.expired = true;
     if (!s || s.expired) {
       await drain(req);
@@ -152,17 +159,24 @@ export function createResumableSessions(deps: SessionDeps) {
     if (!got.complete) return;
     if (got.bytesIn !== end - start + 1)
       return googleError(res, 400, 'badRequest', 'Content-Range does not match the request body length.');
-    if (isFinal) return finalize(res, s, finished);
+    if (isFinal && !store(res, s)) return;
+    if (!(await holdAnswer(res, fault))) return;
+    if (isFinal) return finished();
     incomplete();
   }
 
-  function finalize(res: ServerResponse, s: Session, finished: () => void) {
+  /** Creates the session's file from what it received; false when Drive refused (answered already). */
+  function store(res: ServerResponse, s: Session): boolean {
     const bytes = storeContent ? Buffer.concat(s.chunks) : undefined;
     const f = deps.create(res, s.meta, { size: s.received, md5: s.hash.copy().digest('hex'), bytes });
-    if (!f) return;
+    if (!f) return false;
     s.fileId = f.id;
     s.chunks = [];
-    finished();
+    return true;
+  }
+
+  function finalize(res: ServerResponse, s: Session, finished: () => void) {
+    if (store(res, s)) finished();
   }
 
   return { sessions, start, chunk };

@@ -1,9 +1,12 @@
 // The Temporal CLI dev server for the tests and the benchmarks. The SDK gives it a fixed 5 s to start
 // listening, which a busy 2-core machine can miss (seen once while the suite started): a start that
 // fails is tried again, on a fresh port, before the run gives up.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { freePort } from '../../lib/ports';
-import type { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
+import { devServerSearchAttributeArgs, type FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { findTemporalCli } from '../../lib/temporal-cli';
 
 const STARTS = 3;
@@ -30,4 +33,70 @@ export async function startDevServer(
       console.warn(`Temporal dev server did not start (try ${start} of ${STARTS}): ${(err as Error).message}`);
     }
   }
+}
+
+/**
+ * A dev server as a child process of the test's own, on a SQLite file: it can be SIGKILLed like a
+ * power cut and started again on the same file and port, history intact (the crash tests). The global
+ * setup's server is never killed; this one is separate.
+ */
+export interface KillableDevServer {
+  address: string;
+  /** SIGKILL: no shutdown, whatever was in flight is cut. */
+  kill(): Promise<void>;
+  /** Starts it again on the same database file and port. */
+  restart(): Promise<void>;
+}
+
+export async function spawnDevServer(options: { dbFile: string; port?: number }): Promise<KillableDevServer> {
+  const port = options.port ?? (await freePort());
+  const args = [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--db-filename',
+    options.dbFile,
+    '--log-level',
+    'error',
+    ...devServerSearchAttributeArgs(),
+  ];
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const proc = spawn(findTemporalCli(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child = proc;
+    // Ready when the frontend answers a real RPC (the port opens a little before the namespace exists).
+    const end = Date.now() + 60_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`temporal dev server exited (${proc.exitCode}): ${stderr}`);
+      const connection = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 }).catch(
+        () => undefined,
+      );
+      const ok = await connection?.workflowService
+        .describeNamespace({ namespace: 'default' })
+        .then(() => true)
+        .catch(() => false);
+      await connection?.close();
+      if (ok) return;
+      if (Date.now() > end) throw new Error(`temporal dev server did not answer within 60 s: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  await start();
+  return {
+    address: `127.0.0.1:${port}`,
+    async kill() {
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    restart: start,
+  };
 }
