@@ -64,6 +64,18 @@ export interface UploadRequest {
   signal?: AbortSignal;
 }
 
+export interface UploadFromUrlRequest {
+  folder: FolderRef;
+  name: string;
+  item: CopyPlanItem;
+  signal?: AbortSignal;
+  /** An earlier attempt's fetch operation: adopted when it succeeded, instead of fetching again. */
+  checkpoint?: UploadCheckpoint;
+  /** As UploadRequest's: awaited, written before the cloud is asked to fetch anything. */
+  onCheckpoint?(checkpoint: UploadCheckpoint): void | Promise<void>;
+  dropCheckpoint?(): Promise<void>;
+}
+
 export interface Destination {
   readonly cloud: CloudKind;
   /** Creates every missing level of `relDir` under the root ('' is the root itself). Idempotent. */
@@ -81,12 +93,7 @@ export interface Destination {
    * not fetch it, throws a retryable ApplicationFailure of type REMOTE_FETCH_FAILED (clouds/errors.ts):
    * stream the item instead.
    */
-  uploadFromUrl?(req: {
-    folder: FolderRef;
-    name: string;
-    item: CopyPlanItem;
-    signal?: AbortSignal;
-  }): Promise<RemoteFile>;
+  uploadFromUrl?(req: UploadFromUrlRequest): Promise<RemoteFile>;
   /** Fresh metadata (size/md5 as the cloud reports them), undefined when gone. */
   stat(file: RemoteFile): Promise<RemoteFile | undefined>;
   remove(file: RemoteFile): Promise<void>;

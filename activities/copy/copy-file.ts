@@ -149,12 +149,25 @@ export async function copyItem(
     allowedHosts: input.options.allowedSourceHosts,
     allowPrivateNetwork: input.options.allowPrivateNetwork,
   };
+  // The checkpoint names a file another owner holds now: the next attempt probes for a free name.
+  const dropCheckpoint = async () => {
+    await env.checkpoint.clear();
+    details.name = undefined;
+  };
   const serverSide = dest.uploadFromUrl && item.publiclyFetchable && input.options.serverSideUpload !== 'never';
   let remote: RemoteFile;
   let digest: Partial<Digest> = {};
   if (serverSide) {
     await assertFetchable(item.sourceUrl, guard);
-    remote = await dest.uploadFromUrl!({ folder, name, item, signal });
+    remote = await dest.uploadFromUrl!({
+      folder,
+      name,
+      item,
+      signal,
+      checkpoint,
+      onCheckpoint: (cp) => env.checkpoint.update(name, cp),
+      dropCheckpoint,
+    });
   } else {
     const reader = new SourceReader(item.sourceUrl, guard, signal);
     // The upload's own signal: aborted on cancellation, and when the source fails mid-body.
@@ -185,10 +198,7 @@ export async function copyItem(
         checkpoint,
         onCheckpoint: (cp) => env.checkpoint.update(name, cp),
         sourceDigest: () => source.hashRest(),
-        dropCheckpoint: async () => {
-          await env.checkpoint.clear();
-          details.name = undefined;
-        },
+        dropCheckpoint,
         tags: { sourceKey: item.key, size: size ?? 0, md5: item.md5?.toLowerCase() ?? '' },
         finalMd5: () => source.digest().md5,
         signal: upload.signal,

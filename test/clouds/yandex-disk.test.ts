@@ -2,7 +2,7 @@
 // polling + md5 read back, tags, collisions, upload from URL (really fetched), the typed failures.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Destination } from '../../activities/clouds/destination';
+import type { Destination, UploadCheckpoint } from '../../activities/clouds/destination';
 import { DESTINATION_UNAVAILABLE, REMOTE_FETCH_FAILED } from '../../activities/clouds/errors';
 import { createDestination } from '../../activities/clouds';
 import type { Config } from '../../lib/config';
@@ -224,6 +224,32 @@ describe('Yandex Disk adapter', () => {
     expect(source.stats().byPath['/cdn/p.jpg']!.requests).toBe(before + 1);
     const gone = item(bytes, { sourceUrl: source.urlOf('/cdn/missing.jpg') });
     await expectFailure(dest.uploadFromUrl!({ folder, name: 'missing.jpg', item: gone }), REMOTE_FETCH_FAILED, false);
+  });
+
+  it('adopts what an upload from URL fetched after the attempt that asked for it died', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(200 * 1024);
+    source.addFile('/cdn/crash.jpg', bytes, 'image/jpeg');
+    const it = item(bytes, { sourceUrl: source.urlOf('/cdn/crash.jpg'), publiclyFetchable: true });
+    const abort = new AbortController();
+    const checkpoints: UploadCheckpoint[] = [];
+    const first = dest.uploadFromUrl!({
+      folder,
+      name: 'crash.jpg',
+      item: it,
+      signal: abort.signal,
+      // The worker dies the moment the fetch was asked for; Yandex goes on fetching.
+      onCheckpoint: (cp) => void (checkpoints.push(cp), abort.abort()),
+    });
+    await expect(first).rejects.toThrow();
+    expect(checkpoints).toHaveLength(1);
+    const asked = () => fake.log.filter((e) => e.method === 'POST' && e.query.url === it.sourceUrl).length;
+    expect(asked()).toBe(1);
+    const remote = await dest.uploadFromUrl!({ folder, name: 'crash.jpg', item: it, checkpoint: checkpoints[0] });
+    expect(remote).toMatchObject({ md5: md5(bytes), sourceKey: it.key });
+    expect(asked()).toBe(1);
+    expect(source.stats().byPath['/cdn/crash.jpg']!.requests).toBe(1);
   });
 
   it('maps 401, 507, 429 + Retry-After and 423 to typed failures', async () => {

@@ -90,7 +90,7 @@ describe('upload checkpoints', () => {
 
     // 64 chunks confirmed faster than PostgreSQL answers: coalesced, the newest written last.
     const writes = counted.statements;
-    for (let i = 1; i <= 64; i++) item.update('big.bin', { sessionUri: SESSION, confirmedOffset: i, total: 64 });
+    for (let i = 1; i <= 64; i++) void item.update('big.bin', { sessionUri: SESSION, confirmedOffset: i, total: 64 });
     const offsetOf = async () =>
       (
         await pool.query<{ o: string }>(

@@ -76,7 +76,8 @@ interface Run {
 }
 
 async function startRun(): Promise<Run> {
-  const drive = await startDriveFake({ oauth: googleOAuth });
+  // Only whole chunks count at this Drive: what a cut chunk had delivered is sent again.
+  const drive = await startDriveFake({ oauth: googleOAuth, keepPartialChunks: false });
   const yandex = await startYandexDiskFake({ oauth: yandexOAuth, operationDelayMs: 50 });
   const taskQueue = uniqueTaskQueue('power-cut');
   const stack = await startPowerCutStack({
@@ -163,10 +164,11 @@ describe('a power cut while files are uploading', () => {
       try {
         const { drive, yandex } = run;
         const big = files('drive-big', [8 * MiB, 8 * MiB + 123, 7 * MiB + 5]);
-        const [delivered, cut] = files('yandex-big', [3 * MiB + 7, 6 * MiB + 11]);
-        // Every Drive upload request slowed (as the independent check does); Yandex: one PUT is stored
-        // in full but its answer held back, the other crawls, so the cut lands mid-body.
-        drive.slowUploads(500);
+        // Larger than the loopback's socket buffers: the cut PUT cannot have been delivered whole.
+        const [delivered, cut] = files('yandex-big', [3 * MiB + 7, 24 * MiB + 11]);
+        // Every Drive upload request slowed to 1.5 s (as the independent check does); Yandex: one PUT is
+        // stored in full but its answer held back, the other crawls, so the cut lands mid-body.
+        drive.slowUploads(1500);
         yandex.faults.add({
           method: 'PUT',
           path: '/upload-target/',
@@ -183,16 +185,17 @@ describe('a power cut while files are uploading', () => {
         const y = await run.start([delivered!, cut!], yandexSpec('Power cut'));
 
         const pathOf = (i: CopyPlanItem) => `disk:/Power cut/${i.relPath}`;
+        const chunkSent = (id: string) => drive.log.some((e) => e.method === 'PUT' && e.query.upload_id === id);
         await until(() => {
           const sessions = drive.sessions();
           const ups = yandex.uploads();
           return (
             sessions.length === 3 &&
-            sessions.every((s) => s.received >= CHUNK) &&
+            sessions.every((s) => chunkSent(s.id)) &&
             ups.some((u) => u.path === pathOf(delivered!) && u.stored) &&
             ups.some((u) => u.path === pathOf(cut!) && u.bytesIn > 0 && !u.stored)
           );
-        }, 'three Drive sessions past their first chunk, one Yandex PUT stored and one mid-body');
+        }, 'a chunk in flight in each of three Drive sessions, one Yandex PUT stored and one mid-body');
         const before = new Map(drive.sessions().map((s) => [s.id, s.bytesIn]));
         const newest = Math.max(...drive.sessions().map((s) => s.createdAt));
         const ages = drive.sessions().map((s) => Date.now() - s.createdAt);

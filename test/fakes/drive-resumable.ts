@@ -36,6 +36,11 @@ interface StoredMeta {
 
 export interface SessionDeps {
   storeContent: boolean;
+  /**
+   * Keep what arrived of a chunk whose request broke off (true, the fake's default: Drive may keep part
+   * of a chunk) or only whole chunks (false: what a client must also cope with).
+   */
+  keepPartialChunks: boolean;
   /** Stores the finished file (answering Drive's error itself when it refuses); its id, or undefined. */
   create(
     res: ServerResponse,
@@ -146,19 +151,25 @@ export function createResumableSessions(deps: SessionDeps) {
     }
     // Bytes before s.received were already stored (a client re-sending an overlap): skip them.
     let skip = s.received - start;
+    const held: Buffer[] = [];
+    const keep = (part: Buffer) => {
+      s.hash.update(part);
+      if (storeContent) s.chunks.push(Buffer.from(part));
+      s.received += part.length;
+    };
     const got = await receive(req, fault, (buf) => {
       if (skip >= buf.length) return void (skip -= buf.length);
       const part = skip > 0 ? buf.subarray(skip) : buf;
       skip = 0;
-      s.hash.update(part);
-      if (storeContent) s.chunks.push(Buffer.from(part));
-      s.received += part.length;
+      if (deps.keepPartialChunks) keep(part);
+      else held.push(Buffer.from(part));
     });
     s.bytesIn += got.bytesIn;
     entry.bytesIn = got.bytesIn;
     if (!got.complete) return;
     if (got.bytesIn !== end - start + 1)
       return googleError(res, 400, 'badRequest', 'Content-Range does not match the request body length.');
+    held.forEach(keep);
     if (isFinal && !store(res, s)) return;
     if (!(await holdAnswer(res, fault))) return;
     if (isFinal) return finished();

@@ -49,6 +49,8 @@ export interface DriveFakeOptions {
   storeContent?: boolean;
   /** Added to every request (the real Drive answers in 50–300 ms). */
   latencyMs?: number;
+  /** Keep the received part of a chunk whose request broke off (default true); false keeps whole chunks only. */
+  keepPartialChunks?: boolean;
   /** Storage quota in bytes: an upload past it gets 403 storageQuotaExceeded. */
   quotaBytes?: number;
   seed?: number;
@@ -291,6 +293,7 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
 
   const resumable = createResumableSessions({
     storeContent,
+    keepPartialChunks: options.keepPartialChunks ?? true,
     create,
     fileJson: (id, fields) => fileJson(files.get(id)!, fields),
     overQuota: (bytes) => usedBytes() + bytes > quotaBytes,

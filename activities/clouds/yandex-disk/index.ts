@@ -7,7 +7,14 @@
 // a PUT that had delivered every byte before the attempt died is adopted, never sent again.
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
-import type { Destination, FolderRef, RemoteFile, UploadCheckpoint, UploadRequest } from '../destination';
+import type {
+  Destination,
+  FolderRef,
+  RemoteFile,
+  UploadCheckpoint,
+  UploadFromUrlRequest,
+  UploadRequest,
+} from '../destination';
 import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, REMOTE_FETCH_FAILED } from '../errors';
 import { candidateNames } from '../names';
 import { YandexApiError, YandexDiskClient, yandexFailure, type YandexResource } from './client';
@@ -18,6 +25,8 @@ const META_FIELDS = 'name,path,type,size,md5,custom_properties';
  * total once the PUT was answered. The next attempt adopts what that PUT left, or starts over.
  */
 const OPERATION_PREFIX = 'yadisk-operation:';
+/** Checkpoint marker of an upload-from-URL operation (Yandex fetching the source), stored before it is asked. */
+const FETCH_PREFIX = 'yadisk-fetch:';
 
 export interface YandexDestinationOptions {
   fetch?: typeof fetch;
@@ -271,8 +280,31 @@ export function createYandexDiskDestination(
     return complete(path, link.operation_id, { ...props, ferry_md5: props.ferry_md5 ?? req.finalMd5?.() }, req.signal);
   }
 
-  async function uploadFromUrl(req: { folder: FolderRef; name: string; item: CopyPlanItem; signal?: AbortSignal }) {
+  /**
+   * What an earlier attempt's fetch operation left at `path`: adopted once the operation succeeded.
+   * Undefined when it failed or Yandex forgot it with nothing there: fetch again.
+   */
+  async function adoptFetch(path: string, operation: string, req: UploadFromUrlRequest) {
+    let status = await operationStatus(operation, req.signal);
+    if (status === 'in-progress')
+      status = await guarded('poll operation', () => client.waitOperation(operation, req.signal));
+    const r = await meta(path, req.signal);
+    if (!r) return undefined;
+    if (status !== 'success' && r.custom_properties?.ferry_key !== req.item.key) {
+      // Not provably the fetch's result: leave it, and let the next attempt pick a free name.
+      await req.dropCheckpoint?.();
+      throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} now holds another file: the next attempt picks a new name`);
+    }
+    return toRemote(await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal));
+  }
+
+  async function uploadFromUrl(req: UploadFromUrlRequest) {
     const path = `${req.folder.id}/${req.name}`;
+    const earlier = req.checkpoint?.sessionUri;
+    if (earlier?.startsWith(FETCH_PREFIX)) {
+      const adopted = await adoptFetch(path, earlier.slice(FETCH_PREFIX.length), req);
+      if (adopted) return adopted;
+    }
     const op = await guarded('upload from URL', () =>
       client.request<{ href: string }>(
         'POST',
@@ -282,6 +314,9 @@ export function createYandexDiskDestination(
         req.signal,
       ),
     );
+    // Yandex fetches on its own, whatever happens to this worker: the next attempt looks for the result.
+    const operation = new URL(op.href, config.YANDEX_DISK_API_URL).pathname.split('/').pop() ?? '';
+    await req.onCheckpoint?.({ sessionUri: `${FETCH_PREFIX}${operation}`, confirmedOffset: 0, total: 0 });
     const status = await guarded('poll operation', () => client.waitOperation(op.href, req.signal));
     if (status === 'failed') {
       throw cloudFailure(REMOTE_FETCH_FAILED, `Yandex could not fetch ${req.item.sourceUrl} itself; stream it instead`);
