@@ -11,7 +11,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 /** Next to dist/worker.mjs, `npm run build` leaves the workflow bundle: no webpack run at start. */
 const PREBUILT_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 /** The longest a running activity's heartbeat waits in the worker before it is sent to Temporal. */
-export const HEARTBEAT_THROTTLE = '5s';
+const HEARTBEAT_THROTTLE = '5s';
 
 function workflowsOption(given?: WorkerOptions['workflowBundle']): Partial<WorkerOptions> {
   if (given) return { workflowBundle: given };

@@ -66,7 +66,7 @@ describe('upload checkpoints', () => {
     const [ref] = await plannedItem();
     const store = new CheckpointStore(pool, [key()]);
     await store.save(ref!, 'big.bin', { sessionUri: SESSION, confirmedOffset: 0, total: 100 });
-    // The first load after the save was attempt 1's own (the loader counts itself).
+    // Resumed once, then the session made progress.
     for (let i = 1; i < MAX_RESUMES; i++) expect((await store.load(ref!))?.checkpoint).toBeDefined();
     await store.confirm(ref!, 50, 100);
     for (let i = 1; i <= MAX_RESUMES; i++) expect((await store.load(ref!))?.checkpoint).toBeDefined();

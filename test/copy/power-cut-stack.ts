@@ -17,7 +17,8 @@ import { spawnDevServer } from '../helpers/dev-server';
 import { testClient } from '../helpers/temporal';
 
 export interface PowerCutStack {
-  databaseUrl: string;
+  /** The stack's PostgreSQL (its port may change at a restart, when another process took it). */
+  readonly databaseUrl: string;
   /** A client of the stack's Temporal (a fresh one after a restart). */
   client(): Promise<Client>;
   /** SIGKILL to the worker, Temporal and PostgreSQL at once; resolves when all are gone. */
@@ -42,18 +43,31 @@ async function startWorker(env: NodeJS.ProcessEnv, log: (s: string) => void): Pr
   return child;
 }
 
+/** PostgreSQL on `dataDir`, on `port` if it is still free, else on another one. */
+async function startPostgres(dataDir: string, port: number): Promise<EmbeddedDb> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startEmbeddedPostgres({ dataDir, port, database: 'ferry_power_cut' });
+    } catch (err) {
+      // The package rejects with nothing when the server exits at start (a port taken meanwhile).
+      if (tries >= 3) throw err ?? new Error('PostgreSQL exited at start');
+      port = await freePort();
+    }
+  }
+}
+
 /** `workerEnv`: the worker's configuration on top of the stack's addresses (fakes' URLs, limits, task queue). */
 export async function startPowerCutStack(workerEnv: Record<string, string>): Promise<PowerCutStack> {
   const temporalDir = mkdtempSync(join(tmpdir(), 'ferry-power-cut-temporal-'));
   // /tmp is world-writable, so the postgres user (as root) can own the data dir's parent there.
   const pgBase = mkdtempSync(join(tmpdir(), 'ferry-power-cut-pg-'));
-  const pgOptions = { dataDir: join(pgBase, 'data'), port: await freePort(), database: 'ferry_power_cut' };
+  const pgDir = join(pgBase, 'data');
   const temporal = await spawnDevServer({ dbFile: join(temporalDir, 'temporal.db') });
-  let db: EmbeddedDb = await startEmbeddedPostgres(pgOptions);
+  let db = await startPostgres(pgDir, await freePort());
   await migrate(db.url);
   let output = '';
   const log = (s: string) => (output = (output + s).slice(-20_000));
-  const env: NodeJS.ProcessEnv = {
+  const env = (): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -63,8 +77,8 @@ export async function startPowerCutStack(workerEnv: Record<string, string>): Pro
     FERRY_ENCRYPTION_KEY: inject('encryptionKey'),
     COPY_TEST_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     ...workerEnv,
-  };
-  let worker = await startWorker(env, log);
+  });
+  let worker = await startWorker(env(), log);
 
   const killWorker = async () => {
     if (worker.exitCode !== null || worker.signalCode !== null) return;
@@ -73,14 +87,16 @@ export async function startPowerCutStack(workerEnv: Record<string, string>): Pro
     await exited;
   };
   return {
-    databaseUrl: db.url,
+    get databaseUrl() {
+      return db.url;
+    },
     client: () => testClient(testConfig({ TEMPORAL_ADDRESS: temporal.address })),
     // Each kill sends its signal before its first await: the three die in the same instant.
     cut: async () => void (await Promise.all([killWorker(), temporal.kill(), db.kill()])),
     async restart() {
       await temporal.restart();
-      db = await startEmbeddedPostgres(pgOptions);
-      worker = await startWorker(env, log);
+      db = await startPostgres(pgDir, Number(new URL(db.url).port));
+      worker = await startWorker(env(), log);
     },
     workerOutput: () => output,
     async stop() {

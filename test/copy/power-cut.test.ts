@@ -221,7 +221,7 @@ describe('a power cut while files are uploading', () => {
         }
         const sentBefore = [...before.values()].reduce((a, b) => a + b, 0);
         console.log(
-          `power cut (Drive): ${sentBefore} bytes in before the cut (${ages.map((a) => `${a} ms`).join(', ')} ` +
+          `power cut (Drive): ${sentBefore} bytes read by the fake at the cut (${ages.map((a) => `${a} ms`).join(', ')} ` +
             `after session creation; newest ${afterCreation} ms); sessions ${sessions.length} for 3 files; ` +
             `bytes re-sent per file: ${resent.join(', ')}`,
         );
