@@ -242,7 +242,8 @@ describe('a power cut while files are uploading', () => {
         expect(yandexFiles).toHaveLength(2);
         console.log(
           `power cut (Yandex): PUTs per file: delivered ${puts(delivered!).length}, cut ${puts(cut!).length}; ` +
-            `bytes re-sent: ${puts(cut!)[0]!.bytesIn} (the cut PUT's), 0 for the delivered one`,
+            `re-sent: the cut file once (${cut!.size} bytes; its cut PUT had delivered ${puts(cut!)[0]!.bytesIn}), ` +
+            `nothing of the delivered one`,
         );
       } catch (err) {
         console.error(run.stack.workerOutput());
