@@ -62,8 +62,19 @@ export async function startPowerCutStack(workerEnv: Record<string, string>): Pro
   // /tmp is world-writable, so the postgres user (as root) can own the data dir's parent there.
   const pgBase = mkdtempSync(join(tmpdir(), 'ferry-power-cut-pg-'));
   const pgDir = join(pgBase, 'data');
-  const temporal = await spawnDevServer({ dbFile: join(temporalDir, 'temporal.db') });
-  let db = await startPostgres(pgDir, await freePort());
+  const removeDirs = () => {
+    rmSync(temporalDir, { recursive: true, force: true });
+    rmSync(pgBase, { recursive: true, force: true });
+  };
+  const temporal = await spawnDevServer({ dbFile: join(temporalDir, 'temporal.db') }).catch((err: unknown) => {
+    removeDirs();
+    throw err;
+  });
+  let db = await startPostgres(pgDir, await freePort()).catch(async (err: unknown) => {
+    await temporal.kill();
+    removeDirs();
+    throw err;
+  });
   await migrate(db.url);
   let output = '';
   const log = (s: string) => (output = (output + s).slice(-20_000));
@@ -103,8 +114,7 @@ export async function startPowerCutStack(workerEnv: Record<string, string>): Pro
       await killWorker();
       await temporal.kill();
       await db.stop();
-      rmSync(temporalDir, { recursive: true, force: true });
-      rmSync(pgBase, { recursive: true, force: true });
+      removeDirs();
     },
   };
 }
