@@ -5,7 +5,7 @@
 // code 0 on 'beforeExit', wiping a failure code set before (CI passed a failing test run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { binDir, dataDirFor, postgresUser, type RunAs } from './embedded-postgres-paths';
@@ -15,6 +15,52 @@ export interface EmbeddedDb {
   /** Where the cluster lives: the requested directory, or one the server's user can reach (see above). */
   dataDir: string;
   stop(): Promise<void>;
+  /**
+   * SIGKILL to the server and its backends, as a power cut would end them (crash tests): no checkpoint,
+   * no shutdown. The data directory stays; startEmbeddedPostgres on it again runs crash recovery.
+   */
+  kill(): Promise<void>;
+}
+
+/** The processes whose parent is `pid` (PostgreSQL's backends and auxiliary processes). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the parenthesised command: state, ppid, ...
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Still running (a zombie waiting to be reaped has stopped running). */
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+/** A power cut: the postmaster and every backend SIGKILLed, then waited for (see EmbeddedDb.kill). */
+async function killServer(postmaster: ChildProcess): Promise<void> {
+  if (!postmaster.pid || postmaster.exitCode !== null || postmaster.signalCode !== null) return;
+  const backends = childrenOf(postmaster.pid);
+  const exited = new Promise((r) => postmaster.once('exit', r));
+  postmaster.kill('SIGKILL');
+  for (const pid of backends) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await exited;
+  // A backend still attached to the old shared memory would make the restart refuse to start.
+  // (Bounded: a pid reused by an unrelated process must not hold us up.)
+  for (const end = Date.now() + 10_000; backends.some(alive) && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 20));
 }
 
 type Log = (line: string) => void;
@@ -133,5 +179,6 @@ export async function startEmbeddedPostgres(options: {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
     dataDir,
     stop: () => stopServer(server),
+    kill: () => killServer(server),
   };
 }

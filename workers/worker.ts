@@ -13,6 +13,8 @@ import { tracingWorkerParts, WORKFLOW_INTERCEPTOR_MODULES } from './tracing';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Next to dist/worker.mjs, `npm run build` leaves the workflow bundle: no webpack run at start. */
 const PREBUILT_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+/** The longest a running activity's heartbeat waits in the worker before it is sent to Temporal. */
+const HEARTBEAT_THROTTLE = '5s';
 
 /** A bundle already holds its workflow interceptor modules; bundling at start must be told them. */
 function workflowsOption(given?: WorkerOptions['workflowBundle']): {
@@ -58,5 +60,12 @@ export async function createFerryWorker(options: {
     // On SIGTERM in-flight activities get this long to finish; the rest are handed back to Temporal
     // (they time out on heartbeat and are retried by another worker, resuming from their details).
     shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    // Activities call heartbeat() often; the SDK sends one at most every min(0.8 x heartbeatTimeout,
+    // this) (its default cap is 60 s: 24 s for a 30 s timeout). What a heartbeat carries is progress,
+    // and the server's answer carries cancellation, so this bounds how stale progress is and how late
+    // a cancel is noticed, at one RPC per running activity per interval. Resuming never waits for it:
+    // upload checkpoints go to PostgreSQL as they happen (docs/crash-recovery.md).
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
 }

@@ -238,6 +238,10 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       cloud_type: cloud,
       failed_photos: failedPhotos,
       archive_type: request.archive_type,
+      // With many users at once, the three fields above do not say which gallery finished.
+      archive_url: request.archive_url,
+      gallery_name: request.gallery_name,
+      id: input.requestId,
     });
     status.report.notified_at = new Date().toISOString();
   } catch (err) {

@@ -21,12 +21,13 @@ export interface RemoteFile {
 }
 
 /**
- * Resumable-upload state kept in the activity's heartbeat details: JSON-serialisable. Drive: the session
- * URI and the confirmed offset. Yandex: `yadisk-operation:<id>`, with confirmedOffset = total once the
- * PUT delivered every byte (a retry then adopts the file at that name instead of uploading again).
+ * Resumable-upload state, stored durably by the engine (PostgreSQL, activities/copy/checkpoints.ts) and
+ * handed to the next attempt: JSON-serialisable. Drive: the session URI and the offset Drive confirmed.
+ * Yandex: `yadisk-operation:<id>` of the upload link, with confirmedOffset = total once the PUT was
+ * answered (every byte delivered).
  */
 export interface UploadCheckpoint {
-  /** Drive: the resumable session URI. */
+  /** Drive: the resumable session URI (a secret: the engine stores it encrypted). Yandex: the operation marker. */
   sessionUri?: string;
   /** Bytes the destination has confirmed. */
   confirmedOffset: number;
@@ -41,15 +42,38 @@ export interface UploadRequest {
   size?: number;
   /** Opens the source at `offset` (HTTP Range when offset > 0); the stream yields bytes from there. */
   open(offset: number): Promise<Readable>;
-  /** From a previous attempt's heartbeat: resume instead of starting over when the destination allows. */
+  /** From a previous attempt (on any worker, before any crash): resume instead of starting over where the destination allows. */
   checkpoint?: UploadCheckpoint;
-  /** Called as the destination confirms bytes; the engine heartbeats it. */
-  onCheckpoint?(checkpoint: UploadCheckpoint): void;
+  /**
+   * Called when a session is opened and as the destination confirms bytes. Await it: a new session is
+   * written durably before it resolves, so that no byte is sent on a session a crash could lose; a
+   * confirmed offset is queued (one row update per confirmed chunk) and resolves at once.
+   */
+  onCheckpoint?(checkpoint: UploadCheckpoint): void | Promise<void>;
+  /**
+   * Reads (never uploads) the source as far as the upload has not, and answers the whole file's size
+   * and md5: lets an adapter check that a file it is about to adopt holds the source's bytes.
+   */
+  sourceDigest?(): Promise<{ size: number; md5: string }>;
+  /** `checkpoint` points at a name another file holds: forget it, so that the next attempt probes afresh. */
+  dropCheckpoint?(): Promise<void>;
   /** Tags to store with the file so a later run recognises it (source key, size, md5). */
   tags: { sourceKey: string; size: number; md5: string };
   /** The md5 of the bytes, known only after the stream ended: adapters that tag after upload read it here. */
   finalMd5?: () => string | undefined;
   signal?: AbortSignal;
+}
+
+export interface UploadFromUrlRequest {
+  folder: FolderRef;
+  name: string;
+  item: CopyPlanItem;
+  signal?: AbortSignal;
+  /** An earlier attempt's fetch operation: adopted when it succeeded, instead of fetching again. */
+  checkpoint?: UploadCheckpoint;
+  /** As UploadRequest's: awaited, written before the cloud is asked to fetch anything. */
+  onCheckpoint?(checkpoint: UploadCheckpoint): void | Promise<void>;
+  dropCheckpoint?(): Promise<void>;
 }
 
 export interface Destination {
@@ -69,12 +93,7 @@ export interface Destination {
    * not fetch it, throws a retryable ApplicationFailure of type REMOTE_FETCH_FAILED (clouds/errors.ts):
    * stream the item instead.
    */
-  uploadFromUrl?(req: {
-    folder: FolderRef;
-    name: string;
-    item: CopyPlanItem;
-    signal?: AbortSignal;
-  }): Promise<RemoteFile>;
+  uploadFromUrl?(req: UploadFromUrlRequest): Promise<RemoteFile>;
   /** Fresh metadata (size/md5 as the cloud reports them), undefined when gone. */
   stat(file: RemoteFile): Promise<RemoteFile | undefined>;
   remove(file: RemoteFile): Promise<void>;

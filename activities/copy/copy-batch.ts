@@ -6,13 +6,15 @@
 // An item's failure never fails the batch: it is returned, final (non-retryable, or the last attempt)
 // or to be retried by the workflow in a copyFile of its own under the full retry policy. The batch only
 // fails when its worker dies or it is cancelled; its heartbeat then carries what is done and each
-// in-flight item's state (chosen name, upload checkpoint), so the next attempt copies nothing twice.
+// in-flight item's chosen name, and PostgreSQL each in-flight upload's checkpoint (checkpoints.ts), so
+// the next attempt copies nothing twice even when the heartbeat never reached Temporal.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CopyItemResult } from '../../lib/copy-plan';
 import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
 import { recordFailure } from '../../lib/metrics';
+import type { ItemCheckpoint } from './checkpoints';
 import { copyItem, resumeDetails, type CopyFileEnv, type CopyHeartbeat } from './copy-file';
 import type { BatchRetry, CopyBatchInput, CopyBatchResult } from './types';
 
@@ -23,7 +25,9 @@ export interface CopyBatchHeartbeat {
   inflight: Record<number, CopyHeartbeat>;
 }
 
-export interface CopyBatchEnv extends Omit<CopyFileEnv, 'record'> {
+export interface CopyBatchEnv extends Omit<CopyFileEnv, 'record' | 'checkpoint'> {
+  /** The durable upload checkpoint of the item at `seq`. */
+  checkpointOf(seq: number, key: string): ItemCheckpoint;
   /** Stores final outcomes in one statement. */
   recordMany(rows: CopyBatchResult['results']): Promise<void>;
   /** Forgets cached state an item's failure may have made stale (its folder). */
@@ -67,7 +71,7 @@ export async function copyBatch(input: CopyBatchInput, env: CopyBatchEnv): Promi
       try {
         result = await copyItem(
           { planId: input.planId, seq, item, destination: input.destination, options: input.options },
-          { ...env, record: async () => undefined },
+          { ...env, record: async () => undefined, checkpoint: env.checkpointOf(seq, item.key) },
           details,
           signal,
         );

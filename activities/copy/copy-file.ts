@@ -1,44 +1,38 @@
 // The copyFile activity: one plan item to one destination, exactly once and verified.
 //   probe -> already there (tagged with the item's key, size/md5 as planned) | remove a bad copy
-//   upload from URL (Yandex, public sources) or stream through MD5/CRC-32, resuming from the heartbeat
+//   upload from URL (Yandex, public sources) or stream through MD5/CRC-32, resuming the session an
+//   earlier attempt left in PostgreSQL (checkpoints.ts: written as the session opens, whatever dies)
 //   verify against the plan and the destination's own md5/size -> remove + retry on mismatch
-//   record the outcome in PostgreSQL.
+//   record the outcome in PostgreSQL (which also deletes the checkpoint).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { CopyItemResult, CopyPlanItem } from '../../lib/copy-plan';
 import { FailureType } from '../../lib/failures';
 import { recordCopied, recordFailure } from '../../lib/metrics';
 import { inChildSpan } from '../../lib/tracing';
-import type { Destination, FolderRef, RemoteFile, UploadCheckpoint } from '../clouds/destination';
+import type { Destination, FolderRef, RemoteFile } from '../clouds/destination';
+import type { ItemCheckpoint } from './checkpoints';
 import { HashingSource, type Digest } from './hashing';
 import { SourceReader } from './source';
 import { assertFetchable } from './url-guard';
 import type { CopyFileInput } from './types';
 
-/** What an attempt leaves in its heartbeat for the next attempt of the same item. */
+/**
+ * An attempt's progress, in its heartbeat: the bytes read and the name chosen. The upload session is
+ * not here: heartbeats reach Temporal only once per throttle interval, so it lives in PostgreSQL.
+ */
 export interface CopyHeartbeat {
   key: string;
   name?: string;
-  checkpoint?: UploadCheckpoint;
-  /** Attempts that started from `checkpoint`: a checkpoint that keeps failing is dropped. */
-  resumes?: number;
   bytes?: number;
 }
-
-/** Resuming from one checkpoint is tried this often before starting the file over. */
-const MAX_RESUMES = 2;
-
-/**
- * Sessions this worker finished but whose file failed verification (and was removed). Temporal's core
- * SDK does not send the last heartbeat with a failure, so the next attempt may still see the session in
- * its details; this set (and MAX_RESUMES, across workers) keeps it from resuming a dead session.
- */
-const deadSessions = new Set<string>();
 
 export interface CopyFileEnv {
   destination: Destination;
   ensureFolder(relDir: string): Promise<FolderRef>;
   record(result: CopyItemResult): Promise<void>;
+  /** The item's durable upload checkpoint. */
+  checkpoint: ItemCheckpoint;
 }
 
 export const splitPath = (relPath: string) => {
@@ -81,16 +75,7 @@ export const existingIsGood = (item: CopyPlanItem, f: RemoteFile) =>
 
 /** An item's state for this attempt, from the previous attempt's heartbeat (if it was about this item). */
 export function resumeDetails(previous: CopyHeartbeat | undefined, key: string): CopyHeartbeat {
-  const details: CopyHeartbeat = previous?.key === key ? { ...previous } : { key };
-  if (details.checkpoint) {
-    details.resumes = (details.resumes ?? 0) + 1;
-    const dead = details.checkpoint.sessionUri && deadSessions.has(details.checkpoint.sessionUri);
-    if (dead || details.resumes > MAX_RESUMES) {
-      details.checkpoint = undefined;
-      details.resumes = 0;
-    }
-  }
-  return details;
+  return previous?.key === key ? { key, name: previous.name, bytes: previous.bytes } : { key };
 }
 
 export async function copyFile(input: CopyFileInput, env: CopyFileEnv): Promise<CopyItemResult> {
@@ -148,6 +133,9 @@ async function copyItemOnce(
   const { destination: dest } = env;
   const { dir, name: wanted } = splitPath(item.relPath);
   const folder = await env.ensureFolder(dir);
+  const stored = await env.checkpoint.load();
+  if (stored) details.name = stored.name;
+  const checkpoint = stored?.checkpoint;
 
   let probe = await dest.probe(folder, details.name ?? wanted, item);
   if (probe.existing && existingIsGood(item, probe.existing)) {
@@ -167,24 +155,39 @@ async function copyItemOnce(
     await env.record(result);
     return result;
   }
-  if (probe.existing) {
+  if (probe.existing && !checkpoint) {
     // Ours (tagged with this key) but not the planned bytes, or left by an attempt that did not verify.
+    // (With a checkpoint it may be that session's own upload, still being finalised: the adapter decides.)
     await dest.remove(probe.existing);
     probe = await dest.probe(folder, wanted, item);
   }
-  const name = details.name ?? probe.freeName;
+  // A session keeps its name; without one, a name another file took since is given up for a free one.
+  const name = checkpoint && details.name ? details.name : probe.freeName;
   details.name = name;
 
   const guard = {
     allowedHosts: input.options.allowedSourceHosts,
     allowPrivateNetwork: input.options.allowPrivateNetwork,
   };
+  // The checkpoint names a file another owner holds now: the next attempt probes for a free name.
+  const dropCheckpoint = async () => {
+    await env.checkpoint.clear();
+    details.name = undefined;
+  };
   const serverSide = dest.uploadFromUrl && item.publiclyFetchable && input.options.serverSideUpload !== 'never';
   let remote: RemoteFile;
   let digest: Partial<Digest> = {};
   if (serverSide) {
     await assertFetchable(item.sourceUrl, guard);
-    remote = await dest.uploadFromUrl!({ folder, name, item, signal });
+    remote = await dest.uploadFromUrl!({
+      folder,
+      name,
+      item,
+      signal,
+      checkpoint,
+      onCheckpoint: (cp) => env.checkpoint.update(name, cp),
+      dropCheckpoint,
+    });
   } else {
     const reader = new SourceReader(item.sourceUrl, guard, signal);
     // The upload's own signal: aborted on cancellation, and when the source fails mid-body.
@@ -204,8 +207,7 @@ async function copyItemOnce(
               }),
         ),
     );
-    const checkpoint = details.checkpoint;
-    const size = item.size ?? checkpoint?.total ?? (await source.prepare());
+    const size = item.size ?? (checkpoint?.total || undefined) ?? (await source.prepare());
     try {
       remote = await dest.upload({
         folder,
@@ -214,14 +216,19 @@ async function copyItemOnce(
         size,
         open: (offset) => source.open(offset),
         checkpoint,
-        onCheckpoint: (cp) => {
-          if (cp.sessionUri !== details.checkpoint?.sessionUri) details.resumes = 0;
-          details.checkpoint = cp;
-        },
+        onCheckpoint: (cp) => env.checkpoint.update(name, cp),
+        sourceDigest: () => source.hashRest(),
+        dropCheckpoint,
         tags: { sourceKey: item.key, size: size ?? 0, md5: item.md5?.toLowerCase() ?? '' },
         finalMd5: () => source.digest().md5,
         signal: upload.signal,
       });
+      // A bad copy of ours that the resumed session did not replace.
+      if (probe.existing && probe.existing.id !== remote.id) await dest.remove(probe.existing);
+      if (remote.md5 === undefined || remote.size === undefined) remote = (await dest.stat(remote)) ?? remote;
+      // Bytes the destination had before this attempt (a session that finished before a crash, an
+      // adopted PUT) are read from the source, not sent, so that the whole file is verified.
+      if (source.digest().size < remote.size) await source.hashRest();
     } catch (err) {
       // The source's own failure explains an aborted upload better than the abort does.
       throw upload.signal.aborted && !signal.aborted && upload.signal.reason instanceof Error
@@ -233,17 +240,12 @@ async function copyItemOnce(
     }
     digest = source.digest();
   }
-  const finishedSession = details.checkpoint?.sessionUri;
-  details.checkpoint = undefined;
-
   if (remote.md5 === undefined || remote.size === undefined) remote = (await dest.stat(remote)) ?? remote;
   const problems = mismatches(item, digest, remote);
   if (problems.length) {
     await dest.remove(remote);
-    if (finishedSession) {
-      if (deadSessions.size > 10_000) deadSessions.clear();
-      deadSessions.add(finishedSession);
-    }
+    // Its session produced the bad copy: the next attempt must not resume it.
+    await env.checkpoint.clear();
     details.name = undefined;
     throw ApplicationFailure.create({
       type: FailureType.ChecksumMismatch,

@@ -110,6 +110,24 @@ export class HashingSource {
     });
   }
 
+  /**
+   * Hashes the source from where the hash stands to its end and answers the whole file's digest: for
+   * bytes the destination already had (a session that finished before a crash, an adopted PUT). Read
+   * from the source, never uploaded; the streams opened before stop feeding the hash.
+   */
+  async hashRest(): Promise<Digest> {
+    this.generation++;
+    const state = this.state;
+    const opened = state.bytes === 0 && this.prepared ? this.prepared : await this.reader.open(state.bytes);
+    this.prepared = undefined;
+    for await (const chunk of opened.stream) {
+      state.update(chunk as Buffer);
+      this.prefixBytesRead += (chunk as Buffer).length;
+      bufferRelease.streamed((chunk as Buffer).length);
+    }
+    return state.digest();
+  }
+
   /** Releases a stream opened by prepare() and never used (e.g. the file was already there). */
   close(): void {
     this.prepared?.stream.destroy();

@@ -8,6 +8,7 @@ import { FailureType } from '../../lib/failures';
 import { createDestination } from '../clouds';
 import type { Destination, FolderRef } from '../clouds/destination';
 import type { ActivityDeps } from '../deps';
+import { CheckpointStore, type CheckpointRef } from './checkpoints';
 import { copyBatch } from './copy-batch';
 import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
 import { PlanStore, destinationKey } from './plan-store';
@@ -58,6 +59,12 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       });
     return new PlanStore(deps.pool);
   };
+  // Beside the plans, in the same database (plans() says so when there is none).
+  const checkpoints = () => (plans(), new CheckpointStore(deps.pool!, deps.config.encryptionKeys));
+  const checkpointOf = (ref: CheckpointRef) =>
+    checkpoints().forItem(ref, (err) =>
+      deps.logger.warn({ err, planId: ref.planId, seq: ref.seq }, 'could not store an upload offset'),
+    );
   const clients = boundedCache<Destination>();
   const folders = boundedCache<Promise<FolderRef>>();
 
@@ -117,6 +124,12 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
         destination: dest,
         ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
         record: (result) => store.record(input.planId, destinationKey(input.destination), input.seq, result),
+        checkpoint: checkpointOf({
+          planId: input.planId,
+          destinationKey: destinationKey(input.destination),
+          seq: input.seq,
+          key: input.item.key,
+        }),
       };
       try {
         return await copyFile(underOwnPolicy(input), env);
@@ -133,6 +146,8 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
         destination: dest,
         ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
         recordMany: (rows) => store.recordMany(input.planId, destinationKey(input.destination), rows),
+        checkpointOf: (seq, itemKey) =>
+          checkpointOf({ planId: input.planId, destinationKey: destinationKey(input.destination), seq, key: itemKey }),
         onItemFailed: (relPath) => forgetFolder(key, relPath),
       });
     },

@@ -132,10 +132,16 @@ export class PlanStore {
     return rows.map(fromItemRow);
   }
 
-  /** Records one item's outcome at a destination; the latest outcome replaces an earlier one. */
+  /**
+   * Records one item's outcome at a destination; the latest outcome replaces an earlier one. Its upload
+   * checkpoint goes in the same statement: an outcome never leaves a session behind to resume.
+   */
   async record(planId: string, destinationKey: string, seq: number, r: CopyItemResult): Promise<void> {
     await this.pool.query(
-      `insert into copy_results (plan_id, destination_key, key, seq, rel_path, status, bytes, md5, crc32,
+      `with cleared as (
+         delete from copy_upload_checkpoints where plan_id = $1 and destination_key = $2 and seq = $4
+       )
+       insert into copy_results (plan_id, destination_key, key, seq, rel_path, status, bytes, md5, crc32,
                                  destination_id, destination_path, renamed_from, error_type, error_message)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        on conflict (plan_id, destination_key, key) do update set
@@ -162,7 +168,7 @@ export class PlanStore {
     );
   }
 
-  /** Records many outcomes in one statement (a page of items found already there). */
+  /** Records many outcomes in one statement (a page of items found already there), clearing their checkpoints. */
   async recordMany(planId: string, destinationKey: string, rows: Array<{ seq: number; result: CopyItemResult }>) {
     if (!rows.length) return;
     const json = rows.map(({ seq, result: r }) => ({
@@ -180,7 +186,11 @@ export class PlanStore {
       error_message: r.error?.message ?? null,
     }));
     await this.pool.query(
-      `insert into copy_results (plan_id, destination_key, key, seq, rel_path, status, bytes, md5, crc32,
+      `with cleared as (
+         delete from copy_upload_checkpoints c using jsonb_to_recordset($3::jsonb) as d(seq int)
+          where c.plan_id = $1 and c.destination_key = $2 and c.seq = d.seq
+       )
+       insert into copy_results (plan_id, destination_key, key, seq, rel_path, status, bytes, md5, crc32,
                                  destination_id, destination_path, renamed_from, error_type, error_message)
        select $1, $2, key, seq, rel_path, status, bytes, md5, crc32, destination_id, destination_path,
               renamed_from, error_type, error_message

@@ -5,10 +5,19 @@ import type { ArchiveType } from '../../lib/cloud-archive';
 import type { CloudKind } from '../../lib/copy-plan';
 import { guardedGet, listingStatusFailure, listingUrlFor, parseListingArray, readCapped } from './listing';
 
+/**
+ * The completion callback's body: the seed's three fields, exactly as before, then which gallery it is
+ * about (a receiver that knows only the three ignores the rest).
+ */
 export interface DoneBody {
   cloud_type: CloudKind;
   failed_photos: number;
   archive_type: ArchiveType;
+  /** The request's archive_url, exactly as the front end sent it. */
+  archive_url: string;
+  gallery_name: string;
+  /** Ferry's request id (POST /cloud_archive's `id`, GET /cloud_archive/{id}). */
+  id: string;
 }
 
 export class GalleryClient {

@@ -63,6 +63,26 @@ export const CloudArchiveStatusSchema = z
   })
   .openapi('CloudArchiveStatus');
 
+/** What Ferry sends the platform when a request has finished (the outbound hand-off, not a route of ours). */
+export const CloudArchiveDoneBody = z
+  .object({
+    cloud_type: z.enum(['google_drive', 'yadisk']).openapi({ description: "The request's cloud_type" }),
+    failed_photos: z.number().int().min(0).openapi({
+      description: 'Listing entries set aside plus files that could not be copied (0: the whole gallery is there)',
+    }),
+    archive_type: z.enum(['webs', 'originals']).openapi({ description: "The request's archive_type" }),
+    archive_url: z.string().openapi({
+      description: "The request's archive_url, exactly as received: says which gallery finished",
+      example: 'https://arch-d.lite.gallery/g/api/stream/858329/f9d24b1dfb81a1bfa215cc008f46f3d3?mod=web',
+    }),
+    gallery_name: z.string().openapi({ description: "The request's gallery_name", example: 'Wedding 2024' }),
+    id: z.string().openapi({
+      description: "Ferry's request id (as POST /cloud_archive answered it; GET /cloud_archive/{id})",
+      example: 'q3zK1u7bS0y9fJ2m4nLx8w',
+    }),
+  })
+  .openapi('CloudArchiveDone');
+
 export const CallbackQuery = z.object({
   state: z.string().min(1).max(200).openapi({ description: 'The state Ferry put in the consent URL' }),
   code: z.string().min(1).max(4096).optional(),
@@ -101,6 +121,17 @@ export function registerCloudArchivePaths(): void {
       200: { description: 'The status', content: { 'application/json': { schema: CloudArchiveStatusSchema } } },
       404: errorResponses[404],
     },
+  });
+  registry.registerWebhook({
+    method: 'post',
+    path: '/cloud_archive/done',
+    summary: 'Ferry -> the gallery platform: POST {GALLERY_API_URL}/cloud_archive/done when a request finished',
+    description:
+      'Sent once per request that copied (retried on any non-2xx until GALLERY_DONE_RETRY_HOURS). ' +
+      "cloud_type, failed_photos and archive_type are the seed's fields, unchanged; archive_url, " +
+      'gallery_name and id say which gallery it is about (extra fields a strict receiver ignores).',
+    request: { body: { content: { 'application/json': { schema: CloudArchiveDoneBody } } } },
+    responses: { 200: { description: 'Any 2xx: the platform has it' } },
   });
   for (const provider of ['google', 'yandex'] as const) {
     registry.registerPath({

@@ -162,7 +162,10 @@ describe('Google Drive adapter', () => {
     const it = item(bytes);
     const abort = new AbortController();
     const first = request(folder, 'expired.bin', bytes, it, { signal: abort.signal });
-    first.onCheckpoint = (cp) => (first.checkpoints.push(cp), cp.confirmedOffset > 0 && abort.abort());
+    first.onCheckpoint = (cp) => {
+      first.checkpoints.push(cp);
+      if (cp.confirmedOffset > 0) abort.abort();
+    };
     await expect(dest.upload(first)).rejects.toThrow();
     fake.expireSession(first.checkpoints.at(-1)!.sessionUri!);
     const second = request(folder, 'expired.bin', bytes, it, { checkpoint: first.checkpoints.at(-1) });

@@ -42,7 +42,7 @@ export function request(
         pieces.push(bytes.subarray(i, Math.min(bytes.length, i + 64 * 1024)));
       return Readable.from(pieces);
     },
-    onCheckpoint: (cp) => checkpoints.push(cp),
+    onCheckpoint: (cp) => void checkpoints.push(cp),
     tags: { sourceKey: it.key, size: bytes.length, md5: '' },
     finalMd5: () => md5(bytes),
     opens,

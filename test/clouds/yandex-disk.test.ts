@@ -2,7 +2,7 @@
 // polling + md5 read back, tags, collisions, upload from URL (really fetched), the typed failures.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Destination } from '../../activities/clouds/destination';
+import type { Destination, UploadCheckpoint } from '../../activities/clouds/destination';
 import { DESTINATION_UNAVAILABLE, REMOTE_FETCH_FAILED } from '../../activities/clouds/errors';
 import { createDestination } from '../../activities/clouds';
 import type { Config } from '../../lib/config';
@@ -113,6 +113,87 @@ describe('Yandex Disk adapter', () => {
     expect(remote.md5).toBe(md5(bytes));
   });
 
+  /** Starts an upload, waits for `ready` (the fake's view of it), then kills it as a crash would. */
+  async function interrupted(req: ReturnType<typeof request>, dest: Destination, ready: () => boolean) {
+    const abort = new AbortController();
+    const attempt = dest.upload({ ...req, signal: abort.signal });
+    for (let i = 0; i < 500 && !ready(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ready()).toBe(true);
+    abort.abort();
+    await expect(attempt).rejects.toThrow();
+    expect(req.checkpoints.map((c) => c.confirmedOffset)).toEqual([0]);
+    return req.checkpoints[0]!;
+  }
+
+  it("adopts an untagged file whose PUT was stored but never answered, once its md5 is the source's", async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(300 * 1024);
+    const it = item(bytes);
+    const path = `${folder.id}/held.jpg`;
+    const rule = fake.faults.add({ method: 'PUT', path: '/upload-target/', fault: { kind: 'holdAnswer', ms: 30_000 } });
+    const checkpoint = await interrupted(request(folder, 'held.jpg', bytes, it), dest, () =>
+      fake.uploads().some((u) => u.path === path && u.stored),
+    );
+    fake.faults.remove(rule);
+    expect(fake.node(path)?.custom_properties).toBeUndefined();
+    let digests = 0;
+    const again = request(folder, 'held.jpg', bytes, it, {
+      checkpoint,
+      sourceDigest: async () => (digests++, { size: bytes.length, md5: md5(bytes) }),
+    });
+    const remote = await dest.upload(again);
+    expect(remote).toMatchObject({ md5: md5(bytes), size: bytes.length, sourceKey: it.key });
+    expect(again.opens).toEqual([]);
+    expect(digests).toBe(1);
+    expect(fake.uploads().filter((u) => u.path === path)).toHaveLength(1);
+    expect(fake.node(path)?.custom_properties).toEqual({ ferry_key: it.key, ferry_md5: md5(bytes) });
+  });
+
+  it("leaves alone another file that took a checkpoint's name, and forgets the checkpoint", async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(3000);
+    const it = item(bytes);
+    fake.addFile(`${folder.id}/taken.jpg`, Buffer.from('their photo'));
+    let dropped = 0;
+    const req = request(folder, 'taken.jpg', bytes, it, {
+      checkpoint: { sessionUri: 'yadisk-operation:0123456789abcdef', confirmedOffset: 0, total: bytes.length },
+      sourceDigest: async () => ({ size: bytes.length, md5: md5(bytes) }),
+      dropCheckpoint: async () => void dropped++,
+    });
+    await expectFailure(dest.upload(req), DESTINATION_UNAVAILABLE, false);
+    expect(dropped).toBe(1);
+    expect(req.opens).toEqual([]);
+    expect(fake.node(`${folder.id}/taken.jpg`)!.content!.toString()).toBe('their photo');
+  });
+
+  it('starts a PUT cut mid-body over, exactly once (Yandex has no ranged resume)', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(400 * 1024);
+    const it = item(bytes);
+    const path = `${folder.id}/cut.jpg`;
+    const rule = fake.faults.add({
+      method: 'PUT',
+      path: '/upload-target/',
+      fault: { kind: 'slowBody', bytesPerSec: 64 * 1024 },
+    });
+    const checkpoint = await interrupted(request(folder, 'cut.jpg', bytes, it), dest, () =>
+      fake.uploads().some((u) => u.path === path && u.bytesIn > 0),
+    );
+    fake.faults.remove(rule);
+    const again = request(folder, 'cut.jpg', bytes, it, { checkpoint });
+    expect((await dest.upload(again)).md5).toBe(md5(bytes));
+    expect(again.opens).toEqual([0]);
+    expect(
+      fake
+        .uploads()
+        .filter((u) => u.path === path)
+        .map((u) => u.stored),
+    ).toEqual([false, true]);
+  });
+
   it('tags after finalisation when Yandex refuses to touch the file before, and survives a dropped PUT', async () => {
     const dest = destination(root());
     const folder = await dest.ensureFolder('');
@@ -143,6 +224,32 @@ describe('Yandex Disk adapter', () => {
     expect(source.stats().byPath['/cdn/p.jpg']!.requests).toBe(before + 1);
     const gone = item(bytes, { sourceUrl: source.urlOf('/cdn/missing.jpg') });
     await expectFailure(dest.uploadFromUrl!({ folder, name: 'missing.jpg', item: gone }), REMOTE_FETCH_FAILED, false);
+  });
+
+  it('adopts what an upload from URL fetched after the attempt that asked for it died', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(200 * 1024);
+    source.addFile('/cdn/crash.jpg', bytes, 'image/jpeg');
+    const it = item(bytes, { sourceUrl: source.urlOf('/cdn/crash.jpg'), publiclyFetchable: true });
+    const abort = new AbortController();
+    const checkpoints: UploadCheckpoint[] = [];
+    const first = dest.uploadFromUrl!({
+      folder,
+      name: 'crash.jpg',
+      item: it,
+      signal: abort.signal,
+      // The worker dies the moment the fetch was asked for; Yandex goes on fetching.
+      onCheckpoint: (cp) => void (checkpoints.push(cp), abort.abort()),
+    });
+    await expect(first).rejects.toThrow();
+    expect(checkpoints).toHaveLength(1);
+    const asked = () => fake.log.filter((e) => e.method === 'POST' && e.query.url === it.sourceUrl).length;
+    expect(asked()).toBe(1);
+    const remote = await dest.uploadFromUrl!({ folder, name: 'crash.jpg', item: it, checkpoint: checkpoints[0] });
+    expect(remote).toMatchObject({ md5: md5(bytes), sourceKey: it.key });
+    expect(asked()).toBe(1);
+    expect(source.stats().byPath['/cdn/crash.jpg']!.requests).toBe(1);
   });
 
   it('maps 401, 507, 429 + Retry-After and 423 to typed failures', async () => {

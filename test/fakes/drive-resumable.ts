@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { googleError } from './drive-errors';
 import type { Fault } from './faults';
 import { readBody, sendJson } from './http-kit';
-import { drain, receive } from './upload-body';
+import { drain, holdAnswer, receive } from './upload-body';
 
 const CHUNK_UNIT = 256 * 1024;
 
@@ -21,6 +21,10 @@ export interface Session {
   chunks: Buffer[];
   expired: boolean;
   fileId?: string;
+  /** When the session was opened (ms since the epoch). */
+  createdAt: number;
+  /** Chunk and status requests made on the session. */
+  requests: number;
 }
 
 interface StoredMeta {
@@ -32,6 +36,11 @@ interface StoredMeta {
 
 export interface SessionDeps {
   storeContent: boolean;
+  /**
+   * Keep what arrived of a chunk whose request broke off (true, the fake's default: Drive may keep part
+   * of a chunk) or only whole chunks (false: what a client must also cope with).
+   */
+  keepPartialChunks: boolean;
   /** Stores the finished file (answering Drive's error itself when it refuses); its id, or undefined. */
   create(
     res: ServerResponse,
@@ -65,6 +74,8 @@ export function createResumableSessions(deps: SessionDeps) {
       hash: createHash('md5'),
       chunks: [],
       expired: false,
+      createdAt: Date.now(),
+      requests: 0,
     });
     const location = `http://${req.headers.host}/upload/drive/v3/files?uploadType=resumable&upload_id=${id}`;
     res.writeHead(200, { location, 'x-guploader-uploadid': id, 'content-length': 0 }).end();
@@ -78,6 +89,7 @@ export function createResumableSessions(deps: SessionDeps) {
     entry: { bytesIn: number },
   ) {
     const s = sessions.get(id);
+    if (s) s.requests += 1;
     if (fault?.kind === 'expireSession' && s) s.expired = true;
     if (!s || s.expired) {
       await drain(req);
@@ -139,30 +151,43 @@ export function createResumableSessions(deps: SessionDeps) {
     }
     // Bytes before s.received were already stored (a client re-sending an overlap): skip them.
     let skip = s.received - start;
+    const held: Buffer[] = [];
+    const keep = (part: Buffer) => {
+      s.hash.update(part);
+      if (storeContent) s.chunks.push(Buffer.from(part));
+      s.received += part.length;
+    };
     const got = await receive(req, fault, (buf) => {
       if (skip >= buf.length) return void (skip -= buf.length);
       const part = skip > 0 ? buf.subarray(skip) : buf;
       skip = 0;
-      s.hash.update(part);
-      if (storeContent) s.chunks.push(Buffer.from(part));
-      s.received += part.length;
+      if (deps.keepPartialChunks) keep(part);
+      else held.push(Buffer.from(part));
     });
     s.bytesIn += got.bytesIn;
     entry.bytesIn = got.bytesIn;
     if (!got.complete) return;
     if (got.bytesIn !== end - start + 1)
       return googleError(res, 400, 'badRequest', 'Content-Range does not match the request body length.');
-    if (isFinal) return finalize(res, s, finished);
+    held.forEach(keep);
+    if (isFinal && !store(res, s)) return;
+    if (!(await holdAnswer(res, fault))) return;
+    if (isFinal) return finished();
     incomplete();
   }
 
-  function finalize(res: ServerResponse, s: Session, finished: () => void) {
+  /** Creates the session's file from what it received; false when Drive refused (answered already). */
+  function store(res: ServerResponse, s: Session): boolean {
     const bytes = storeContent ? Buffer.concat(s.chunks) : undefined;
     const f = deps.create(res, s.meta, { size: s.received, md5: s.hash.copy().digest('hex'), bytes });
-    if (!f) return;
+    if (!f) return false;
     s.fileId = f.id;
     s.chunks = [];
-    finished();
+    return true;
+  }
+
+  function finalize(res: ServerResponse, s: Session, finished: () => void) {
+    if (store(res, s)) finished();
   }
 
   return { sessions, start, chunk };

@@ -13,7 +13,11 @@ export type Fault =
   /** Store the upload with one byte flipped at `offset` of this request's body (default 0). */
   | { kind: 'corrupt'; offset?: number }
   /** The upload session (Drive) / upload link (Yandex) this request uses has expired: 404. */
-  | { kind: 'expireSession' };
+  | { kind: 'expireSession' }
+  /** Read this request's body no faster than `bytesPerSec` (a slow uplink: a kill lands mid-body). */
+  | { kind: 'slowBody'; bytesPerSec: number }
+  /** Store the upload in full, then hold the answer `ms` (the client dies before it learns of the success). */
+  | { kind: 'holdAnswer'; ms: number };
 
 export interface FaultRule {
   /** Only requests with this method count (case-insensitive). */

@@ -12,7 +12,7 @@ import { FaultInjector, type Fault } from './faults';
 import { listen, queryObject, readBody, sendJson, sleep } from './http-kit';
 import { ParentIndexedMap } from './parent-index';
 import { countRequests, driveRequestKind } from './request-counts';
-import { flip, receive, splitMultipart } from './upload-body';
+import { flip, holdAnswer, receive, splitMultipart } from './upload-body';
 
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
 
@@ -30,6 +30,19 @@ export interface DriveFile {
   content?: Buffer;
 }
 
+/** One simple (media / multipart) upload request, as the fake saw it. */
+export interface SimpleUpload {
+  name?: string;
+  bytesIn: number;
+  /** The file was created from it. */
+  stored: boolean;
+  /** Its answer was sent (false while held, or when the client left first). */
+  answered: boolean;
+  at: number;
+}
+
+export const DRIVE_UPLOAD_PATH = '/upload/drive/v3/files';
+
 export interface DriveFakeOptions {
   port?: number;
   /** Checks Bearer tokens (the Google OAuth fake); without it any non-empty token passes. */
@@ -38,6 +51,8 @@ export interface DriveFakeOptions {
   storeContent?: boolean;
   /** Added to every request (the real Drive answers in 50–300 ms). */
   latencyMs?: number;
+  /** Keep the received part of a chunk whose request broke off (default true); false keeps whole chunks only. */
+  keepPartialChunks?: boolean;
   /** Storage quota in bytes: an upload past it gets 403 storageQuotaExceeded. */
   quotaBytes?: number;
   seed?: number;
@@ -47,6 +62,7 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
   const storeContent = options.storeContent ?? true;
   const files = new ParentIndexedMap<DriveFile>((f) => f.parents);
   const faults = new FaultInjector(options.seed);
+  const simpleUploads: SimpleUpload[] = [];
   let quotaBytes = options.quotaBytes ?? Infinity;
   const now = () => new Date().toISOString();
   const rootId = `0AFakeRoot${randomBytes(6).toString('hex')}`;
@@ -257,7 +273,9 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     fault: Fault | undefined,
     entry: { bytesIn: number },
   ) {
-    const got = await receive(req, fault);
+    const upload: SimpleUpload = { bytesIn: 0, stored: false, answered: false, at: Date.now() };
+    simpleUploads.push(upload);
+    const got = await receive(req, fault, undefined, (n) => (upload.bytesIn = n));
     entry.bytesIn = got.bytesIn;
     if (!got.complete) return;
     let meta: Partial<DriveFile>;
@@ -272,12 +290,18 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     } else {
       meta = { mimeType: req.headers['content-type'] };
     }
+    upload.name = meta.name;
     const f = create(res, meta, { size: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), bytes });
-    if (f) sendJson(res, 200, fileJson(f, q.fields));
+    if (!f) return;
+    upload.stored = true;
+    if (!(await holdAnswer(res, fault))) return;
+    sendJson(res, 200, fileJson(f, q.fields));
+    upload.answered = true;
   }
 
   const resumable = createResumableSessions({
     storeContent,
+    keepPartialChunks: options.keepPartialChunks ?? true,
     create,
     fileJson: (id, fields) => fileJson(files.get(id)!, fields),
     overQuota,
@@ -303,12 +327,19 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
     sessions: () =>
       [...sessions.values()].map((s) => ({
         id: s.id,
+        name: s.meta.name,
         received: s.received,
         bytesIn: s.bytesIn,
         total: s.total,
         expired: s.expired,
         fileId: s.fileId,
+        createdAt: s.createdAt,
+        requests: s.requests,
       })),
+    /** Every media / multipart upload request, in order: the name it carried, its bytes, whether it stored a file. */
+    simpleUploads: () => simpleUploads.map((u) => ({ ...u })),
+    /** Slows every upload request (session start, chunk, media, multipart) by `ms` before it is handled. */
+    slowUploads: (ms: number) => faults.add({ path: DRIVE_UPLOAD_PATH, times: Infinity, fault: { kind: 'delay', ms } }),
     /** Bytes the session read from request bodies, overlaps and dropped chunks included. */
     bytesReceived: (sessionUriOrId: string) => sessions.get(sessionIdOf(sessionUriOrId))?.bytesIn ?? 0,
     /** Expires one session (or every open one): later requests on it get 404, as after a week on Drive. */

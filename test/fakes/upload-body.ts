@@ -1,20 +1,27 @@
 // Reading upload bodies in the cloud fakes, with the body-level faults applied on the way: a
-// connection dropped after N bytes, a flipped byte. Plus multipart/related splitting for Drive.
-import type { IncomingMessage } from 'node:http';
+// connection dropped after N bytes, a flipped byte, a slow uplink. Plus multipart/related splitting for Drive.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault } from './faults';
+import { sleep } from './http-kit';
 
-/** Reads a request body, applying a `drop` (after N bytes) or `corrupt` fault on the way. */
+/** Reads a request body, applying a `drop` (after N bytes), `corrupt` or `slowBody` fault on the way. */
 export async function receive(
   req: IncomingMessage,
   fault: Fault | undefined,
   onData?: (buf: Buffer) => void,
+  /** Bytes read so far, as they arrive (for inspection while a body is in flight). */
+  onProgress?: (bytesIn: number) => void,
 ): Promise<{ complete: boolean; bytesIn: number; body: Buffer }> {
   const keep: Buffer[] = [];
   let bytesIn = 0;
   const dropAt = fault?.kind === 'drop' ? (fault.afterBytes ?? 0) : Infinity;
   const corruptAt = fault?.kind === 'corrupt' && onData ? (fault.offset ?? 0) : -1;
+  const bytesPerSec = fault?.kind === 'slowBody' ? fault.bytesPerSec : 0;
+  const started = Date.now();
   try {
     for await (const raw of req) {
+      // Paced by what has been read so far: the socket's buffers fill and TCP holds the sender back.
+      if (bytesPerSec) await sleep(Math.max(0, started + (bytesIn / bytesPerSec) * 1000 - Date.now()));
       let buf = raw as Buffer;
       if (bytesIn + buf.length > dropAt) buf = buf.subarray(0, dropAt - bytesIn);
       if (corruptAt >= bytesIn && corruptAt < bytesIn + buf.length) {
@@ -22,6 +29,7 @@ export async function receive(
         flip(buf, corruptAt - bytesIn);
       }
       bytesIn += buf.length;
+      onProgress?.(bytesIn);
       if (onData) onData(buf);
       else keep.push(buf);
       if (bytesIn >= dropAt) {
@@ -35,6 +43,15 @@ export async function receive(
   // A client that aborted mid-body ends the stream early with `aborted` set instead of throwing.
   if (!req.complete) return { complete: false, bytesIn, body: Buffer.alloc(0) };
   return { complete: true, bytesIn, body: Buffer.concat(keep) };
+}
+
+/** Holds the answer of an upload that was stored in full (`holdAnswer`); false when the client left meanwhile. */
+export async function holdAnswer(res: ServerResponse, fault: Fault | undefined): Promise<boolean> {
+  if (fault?.kind !== 'holdAnswer') return true;
+  const gone = () => res.destroyed || res.socket?.destroyed === true;
+  const end = Date.now() + fault.ms;
+  while (Date.now() < end && !gone()) await sleep(Math.min(100, end - Date.now()));
+  return !gone();
 }
 
 export async function drain(req: IncomingMessage): Promise<void> {

@@ -9,7 +9,7 @@ import { FaultInjector, type Fault } from './faults';
 import { listen, queryObject, readJson, sendJson, sleep } from './http-kit';
 import { ParentIndexedMap } from './parent-index';
 import { countRequests, yandexRequestKind } from './request-counts';
-import { drain, receive } from './upload-body';
+import { drain, holdAnswer, receive } from './upload-body';
 
 export interface YandexNode {
   type: 'dir' | 'file';
@@ -33,6 +33,18 @@ interface Operation {
   readyAt: number;
   /** Applied when the operation turns to success. */
   finish?: () => void;
+}
+
+/** One PUT to an upload href, as the fake saw it. */
+export interface YandexUpload {
+  path: string;
+  operationId: string;
+  bytesIn: number;
+  /** The body arrived in full and the file was stored. */
+  stored: boolean;
+  /** The 201 was sent (false while held, or when the client left first). */
+  answered: boolean;
+  at: number;
 }
 
 export interface YandexDiskFakeOptions {
@@ -79,6 +91,8 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
   /** The operations still in progress: settling looks at these, not at every upload ever made. */
   const pending = new Set<Operation>();
   const links = new Map<string, { path: string; operationId: string; expired: boolean; overwrite: boolean }>();
+  const linksIssued: Array<{ path: string; operationId: string; at: number }> = [];
+  const uploads: YandexUpload[] = [];
   const faults = new FaultInjector(options.seed);
   const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, '+00:00');
   const mkNode = (type: 'dir' | 'file', path: string): YandexNode => ({
@@ -309,6 +323,7 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
         const operation = newOperation();
         const linkId = randomBytes(16).toString('hex');
         links.set(linkId, { path, operationId: operation.id, expired: false, overwrite: q.overwrite === 'true' });
+        linksIssued.push({ path, operationId: operation.id, at: Date.now() });
         const host = `http://${req.headers.host}`;
         return sendJson(res, 200, {
           operation_id: operation.id,
@@ -339,6 +354,15 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       await drain(req);
       return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
     }
+    const upload: YandexUpload = {
+      path: link.path,
+      operationId: link.operationId,
+      bytesIn: 0,
+      stored: false,
+      answered: false,
+      at: Date.now(),
+    };
+    uploads.push(upload);
     const md5 = createHash('md5');
     const sha = createHash('sha256');
     const keep: Buffer[] = [];
@@ -346,6 +370,7 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       md5.update(buf);
       sha.update(buf);
       if (storeContent) keep.push(buf);
+      upload.bytesIn += buf.length;
     });
     entry.bytesIn = got.bytesIn;
     if (!got.complete) return;
@@ -364,7 +389,10 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       op,
       req.headers['content-type'],
     );
+    upload.stored = true;
+    if (!(await holdAnswer(res, fault))) return;
     res.writeHead(201, { 'content-length': 0 }).end();
+    upload.answered = true;
   }
 
   /** Upload from URL: Yandex's servers fetch the URL themselves; a failed fetch fails the operation. */
@@ -413,6 +441,13 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     /** What is in the Trash (`trash:/<name>`), e.g. a removed file that can still be restored. */
     trashed: () => [...trash.values()],
     operations: () => [...operations.values()].map(({ id, status }) => ({ id, status })),
+    /** Every upload link handed out (GET /resources/upload), in order. */
+    linksIssued: () => linksIssued.map((l) => ({ ...l })),
+    /** Every PUT to an upload href, in order: its target path, bytes read, whether it stored the file. */
+    uploads: () => uploads.map((u) => ({ ...u })),
+    /** Slows every PUT to an upload href by `ms` before it is handled. */
+    slowUploads: (ms: number) =>
+      faults.add({ method: 'PUT', path: '/upload-target/', times: Infinity, fault: { kind: 'delay', ms } }),
     setOperationDelay(ms: number): void {
       operationDelayMs = ms;
     },

@@ -171,6 +171,18 @@ describe('POST /cloud_archive consent URL', () => {
     );
   });
 
+  it('describes the done call it makes to the platform, with the fields that name the gallery', async () => {
+    const doc = (await (await fetch(`${stack.api}/openapi.json`)).json()) as {
+      webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+      components: { schemas: Record<string, { required: string[]; properties: Record<string, unknown> }> };
+    };
+    const ref = doc.webhooks['/cloud_archive/done']!.post.requestBody.content['application/json']!.schema.$ref;
+    const schema = doc.components.schemas[ref.split('/').pop()!]!;
+    expect(schema.required.sort()).toEqual(
+      ['archive_type', 'archive_url', 'cloud_type', 'failed_photos', 'gallery_name', 'id'].sort(),
+    );
+  });
+
   it('keeps the OAuth code and state out of the request log', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info', redact: REDACT_PATHS }, { write: (l: string) => void lines.push(l) });

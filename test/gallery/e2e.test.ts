@@ -49,8 +49,12 @@ async function runArchive(entries: GalleryEntry[], payload: Record<string, unkno
   const back = await consent(redirectTo);
   expect(await callback(back)).toMatchObject({ status: 302, location: SUCCESS });
   const final = await waitForState(stack, id, finalStates, 90_000);
-  return { id, final };
+  return { id, final, archiveUrl: a.url };
 }
+
+/** The done calls the platform accepted about one gallery. */
+const doneFor = (galleryName: string) =>
+  stack.gallery.acceptedDone().filter((b) => (b as { gallery_name?: string }).gallery_name === galleryName);
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -76,14 +80,16 @@ describe('gallery archive end to end', () => {
   it('copies a gallery to Google Drive into album folders, verified, and reports done once', async () => {
     const entries = photos(stack, ['Photos 1/Test_011.jpg', 'Photos 2/Day 2/Test_012.jpg', 'cover.jpg']);
     stack.files.setLatency(400);
+    let request = { id: '', archiveUrl: '' };
     const final = await worker(async () => {
-      const { id, final: copying } = await runArchive(
-        entries,
-        { gallery_name: 'Drive Gallery', archive_type: 'originals' },
-        ['copying'],
-      );
+      const {
+        id,
+        final: copying,
+        archiveUrl,
+      } = await runArchive(entries, { gallery_name: 'Drive Gallery', archive_type: 'originals' }, ['copying']);
       // While the copy child works, the status shows the whole gallery as the total.
       expect(copying.progress).toMatchObject({ files: { total: 3 } });
+      request = { id, archiveUrl };
       stack.files.setLatency(0);
       await waitForState(stack, id, ['done']);
       const desc = await stack.temporal.workflow.getHandle(workflowIdOf(id)).describe();
@@ -103,24 +109,45 @@ describe('gallery archive end to end', () => {
       expect(paths.get(`Drive Gallery/${e.name}`), e.name).toBe(md5(Buffer.from(served)));
     }
     expect(stack.drive.sessions().length).toBeGreaterThanOrEqual(3);
-    expect(stack.gallery.acceptedDone().filter((b) => JSON.stringify(b).includes('google_drive'))).toEqual([
-      { cloud_type: 'google_drive', failed_photos: 0, archive_type: 'originals' },
+    // The seed's three fields exactly, then which gallery it is: the URL as received, the name, our id.
+    expect(doneFor('Drive Gallery')).toEqual([
+      {
+        cloud_type: 'google_drive',
+        failed_photos: 0,
+        archive_type: 'originals',
+        archive_url: request.archiveUrl,
+        gallery_name: 'Drive Gallery',
+        id: request.id,
+      },
+    ]);
+    expect(Object.keys(doneFor('Drive Gallery')[0]!).slice(0, 3)).toEqual([
+      'cloud_type',
+      'failed_photos',
+      'archive_type',
     ]);
   });
 
   it('copies a gallery to Yandex Disk into album folders and reports done once', async () => {
     const entries = photos(stack, ['Альбом 1/Фото 1.jpg', 'Альбом 1/Фото 2.jpg', 'Deep/er/x.jpg']);
-    await worker(async () => {
-      const { final } = await runArchive(entries, { gallery_name: 'Yandex Gallery', cloud_type: 'yadisk' });
-      expect(final.report).toMatchObject({ failed_photos: 0, copied: 3 });
+    const { id, archiveUrl } = await worker(async () => {
+      const run = await runArchive(entries, { gallery_name: 'Yandex Gallery', cloud_type: 'yadisk' });
+      expect(run.final.report).toMatchObject({ failed_photos: 0, copied: 3 });
+      return run;
     });
     for (const e of entries) {
       const node = stack.disk.node(`disk:/Yandex Gallery/${e.name}`);
       expect(node?.type, e.name).toBe('file');
       expect(node?.size).toBe(e.filesize);
     }
-    expect(stack.gallery.acceptedDone().filter((b) => JSON.stringify(b).includes('yadisk'))).toEqual([
-      { cloud_type: 'yadisk', failed_photos: 0, archive_type: 'webs' },
+    expect(doneFor('Yandex Gallery')).toEqual([
+      {
+        cloud_type: 'yadisk',
+        failed_photos: 0,
+        archive_type: 'webs',
+        archive_url: archiveUrl,
+        gallery_name: 'Yandex Gallery',
+        id,
+      },
     ]);
   });
 
@@ -145,7 +172,12 @@ describe('gallery archive end to end', () => {
       expect(report.failed.find((f) => f.name === 'Bad/gone-1.jpg')?.reason).toMatch(/SourceNotFound/);
     });
     expect(stack.gallery.doneCalls.slice(before).map((c) => c.body)).toEqual([
-      { cloud_type: 'yadisk', failed_photos: 3, archive_type: 'webs' },
+      expect.objectContaining({
+        cloud_type: 'yadisk',
+        failed_photos: 3,
+        archive_type: 'webs',
+        gallery_name: 'Partly broken',
+      }),
     ]);
     expect(stack.disk.node('disk:/Partly broken/Bad/ok-1.jpg')?.type).toBe('file');
     expect(stack.disk.node('disk:/Partly broken/Bad/corrupt.jpg')).toBeUndefined();
@@ -168,7 +200,14 @@ describe('gallery archive end to end', () => {
     });
     const calls = stack.gallery.doneCalls.slice(before);
     expect(calls.map((c) => c.status)).toEqual([503, 503, 503, 200]);
-    expect(calls[3]!.body).toEqual({ cloud_type: 'google_drive', failed_photos: 0, archive_type: 'webs' });
+    // Every retry carries the same body, naming the same request.
+    expect(new Set(calls.map((c) => JSON.stringify(c.body))).size).toBe(1);
+    expect(calls[3]!.body).toMatchObject({
+      cloud_type: 'google_drive',
+      failed_photos: 0,
+      archive_type: 'webs',
+      gallery_name: 'Retry done',
+    });
   });
 
   it('never fetches listed file URLs off GALLERY_FILE_HOSTS, nor follows a listing redirect to another host', async () => {
@@ -206,7 +245,12 @@ describe('gallery archive end to end', () => {
     });
     expect(sentinel.hits).toBe(0);
     expect(stack.gallery.doneCalls.slice(before).map((c) => c.body)).toEqual([
-      { cloud_type: 'google_drive', failed_photos: 3, archive_type: 'webs' },
+      expect.objectContaining({
+        cloud_type: 'google_drive',
+        failed_photos: 3,
+        archive_type: 'webs',
+        gallery_name: 'SSRF files',
+      }),
     ]);
   });
 });

@@ -29,7 +29,14 @@ describe('cloud_archive/done', () => {
     const { port } = platform.address() as AddressInfo;
     const gallery = new GalleryClient(testConfig({ GALLERY_API_URL: `http://127.0.0.1:${port}` }));
     await expect(
-      gallery.done({ cloud_type: 'google_drive', failed_photos: 0, archive_type: 'webs' }),
+      gallery.done({
+        cloud_type: 'google_drive',
+        failed_photos: 0,
+        archive_type: 'webs',
+        archive_url: 'https://arch.litegallery.io/g/api/stream/1/abc',
+        gallery_name: 'test_16',
+        id: 'q3zK1u7bS0y9fJ2m4nLx8w',
+      }),
     ).rejects.toMatchObject({ type: 'GalleryUnavailable' });
     expect(elsewhere).toEqual([]);
   });

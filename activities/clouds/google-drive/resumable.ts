@@ -1,6 +1,7 @@
 // Drive's resumable upload protocol, by hand (the Node client has none): open a session, PUT chunks that
 // are multiples of 256 KiB with Content-Range, read the confirmed offset from each 308's Range header and
-// report it as a checkpoint. A later attempt with that checkpoint asks the session where it stands
+// report it as a checkpoint (the engine stores it before the first byte goes, and once per confirmed
+// chunk). A later attempt with that checkpoint, on any worker, asks the session where it stands
 // (`Content-Range: bytes */N`) and reopens the source at that offset instead of re-sending the file.
 // Chunks stream straight from the source to Drive (memory flat in chunk size, reading and sending
 // overlap); only the last chunk, or every chunk when the size is unknown, is gathered first, to learn
@@ -54,7 +55,7 @@ export async function resumableUpload(
   const doFetch = deps.fetch ?? fetch;
   const chunkSize = Math.max(UNIT, Math.floor(deps.chunkSize / UNIT) * UNIT);
   const total = req.size;
-  const checkpoint = (sessionUri: string, confirmedOffset: number) =>
+  const checkpoint = async (sessionUri: string, confirmedOffset: number) =>
     req.onCheckpoint?.({ sessionUri, confirmedOffset, total: total ?? 0 } satisfies UploadCheckpoint);
 
   /**
@@ -165,7 +166,8 @@ export async function resumableUpload(
       } else {
         session = await initiate();
       }
-      checkpoint(session, offset);
+      // Durable before the first byte is sent on it: a crash from here on resumes this session.
+      await checkpoint(session, offset);
       return await sendFrom(session, offset);
     } catch (err) {
       // An expired or unknown session: start the whole upload over, once per attempt.
@@ -186,7 +188,7 @@ export async function resumableUpload(
       cursor.close();
       cursor = new SourceCursor(await req.open(at));
       offset = at;
-      checkpoint(session, offset);
+      await checkpoint(session, offset);
     };
     try {
       for (;;) {
@@ -248,7 +250,7 @@ export async function resumableUpload(
         if (result.offset < offset + n) await reopen(result.offset);
         else {
           offset = result.offset;
-          checkpoint(session, offset);
+          await checkpoint(session, offset);
         }
       }
     } finally {

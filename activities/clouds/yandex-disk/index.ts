@@ -3,16 +3,30 @@
 // custom_properties {ferry_key, ferry_md5}, then the operation is polled until `success` (Yandex
 // finalises asynchronously) and the metadata re-read for the server's md5/size. Upload from URL lets
 // Yandex fetch a public source itself: zero bytes through the worker.
+// Yandex's uploader has no ranged resume: a PUT cut mid-body is started over (once per interruption);
+// a PUT that had delivered every byte before the attempt died is adopted, never sent again.
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
-import type { Destination, FolderRef, RemoteFile, UploadRequest } from '../destination';
+import type {
+  Destination,
+  FolderRef,
+  RemoteFile,
+  UploadCheckpoint,
+  UploadFromUrlRequest,
+  UploadRequest,
+} from '../destination';
 import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, REMOTE_FETCH_FAILED } from '../errors';
 import { candidateNames } from '../names';
 import { YandexApiError, YandexDiskClient, yandexFailure, type YandexResource } from './client';
 
 const META_FIELDS = 'name,path,type,size,md5,custom_properties';
-/** Checkpoint marker: the PUT of this operation delivered every byte; a retry adopts the file. */
+/**
+ * Checkpoint marker of an upload link's operation, stored before its PUT starts; confirmedOffset =
+ * total once the PUT was answered. The next attempt adopts what that PUT left, or starts over.
+ */
 const OPERATION_PREFIX = 'yadisk-operation:';
+/** Checkpoint marker of an upload-from-URL operation (Yandex fetching the source), stored before it is asked. */
+const FETCH_PREFIX = 'yadisk-fetch:';
 
 export interface YandexDestinationOptions {
   fetch?: typeof fetch;
@@ -167,18 +181,75 @@ export function createYandexDiskDestination(
     return toRemote(r);
   }
 
+  /** An operation's status; undefined when Yandex no longer knows it. */
+  async function operationStatus(id: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      const op = await client.request<{ status: string }>(
+        'GET',
+        `/operations/${encodeURIComponent(id)}`,
+        {},
+        undefined,
+        signal,
+      );
+      return op.status;
+    } catch (err) {
+      if (err instanceof YandexApiError && err.status === 404) return undefined;
+      throw err instanceof YandexApiError ? yandexFailure('poll operation', err) : err;
+    }
+  }
+
+  /**
+   * What an earlier attempt's PUT (checkpoint `cp`) left at `path`: adopted when it delivered every byte
+   * (the file is there, tagged as ours or holding the source's md5; or its operation succeeded, or it
+   * was answered and Yandex is still storing it). Undefined when it was cut mid-body: upload again.
+   */
+  async function adopt(
+    path: string,
+    cp: UploadCheckpoint,
+    req: UploadRequest,
+    props: Record<string, string | undefined>,
+  ) {
+    const operation = cp.sessionUri!.slice(OPERATION_PREFIX.length);
+    const answered = cp.total > 0 && cp.confirmedOffset === cp.total;
+    const wait = () => guarded('poll operation', () => client.waitOperation(operation, req.signal));
+    let r = await meta(path, req.signal);
+    if (!r) {
+      const status = await operationStatus(operation, req.signal);
+      if (status !== 'success' && !(status === 'in-progress' && answered)) return undefined;
+      if (status === 'in-progress' && (await wait()) !== 'success') return undefined;
+      r = await meta(path, req.signal);
+      if (!r) return undefined;
+    }
+    const tag = r.custom_properties?.ferry_key;
+    let md5 = props.ferry_md5;
+    if (tag !== props.ferry_key) {
+      // Untagged: the PUT finished and the tag never came, unless another file took the name since.
+      if (r.type === 'file' && tag === undefined && r.md5 === undefined) {
+        if ((await operationStatus(operation, req.signal)) === 'in-progress') await wait();
+        r = await meta(path, req.signal);
+        if (r?.type === 'file' && r.md5 === undefined)
+          throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is still being stored by Yandex`);
+      }
+      const source = r?.type === 'file' && tag === undefined ? await req.sourceDigest?.() : undefined;
+      if (!r || !source || r.md5 !== source.md5 || r.size !== source.size) {
+        await req.dropCheckpoint?.();
+        throw cloudFailure(
+          DESTINATION_UNAVAILABLE,
+          `${path} now holds another file: the next attempt picks a new name`,
+        );
+      }
+      md5 ??= source.md5;
+    }
+    return complete(path, operation, { ...props, ferry_md5: md5 }, req.signal, true);
+  }
+
   async function upload(req: UploadRequest): Promise<RemoteFile> {
     const path = `${req.folder.id}/${req.name}`;
     const cp = req.checkpoint;
     const props = { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || undefined };
-    if (cp?.sessionUri?.startsWith(OPERATION_PREFIX) && cp.confirmedOffset > 0 && cp.confirmedOffset === cp.total) {
-      // The previous attempt sent every byte before it died: the file there is ours, tagged or not.
-      try {
-        return await complete(path, cp.sessionUri.slice(OPERATION_PREFIX.length), props, req.signal, true);
-      } catch (err) {
-        if (!transient(err)) throw err;
-        // Nothing there to adopt after all: upload afresh.
-      }
+    if (cp?.sessionUri?.startsWith(OPERATION_PREFIX)) {
+      const adopted = await adopt(path, cp, req, props);
+      if (adopted) return adopted;
     }
     const link = await guarded('get upload link', () =>
       client.request<{ href: string; operation_id: string }>(
@@ -190,7 +261,8 @@ export function createYandexDiskDestination(
       ),
     );
     const marker = `${OPERATION_PREFIX}${link.operation_id}`;
-    req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: 0, total: req.size ?? 0 });
+    // Stored before the PUT starts: whatever dies during it, the next attempt knows where to look.
+    await req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: 0, total: req.size ?? 0 });
     const body = await req.open(0);
     let status: number, sent: number;
     try {
@@ -204,12 +276,35 @@ export function createYandexDiskDestination(
       throw cloudFailure(FailureType.InvalidInput, `upload ${path}: Yandex Disk answered 413 (file too large)`);
     if (status !== 201 && status !== 202)
       throw cloudFailure(DESTINATION_UNAVAILABLE, `upload ${path}: Yandex Disk answered ${status}`);
-    req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: sent, total: sent });
+    await req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: sent, total: sent });
     return complete(path, link.operation_id, { ...props, ferry_md5: props.ferry_md5 ?? req.finalMd5?.() }, req.signal);
   }
 
-  async function uploadFromUrl(req: { folder: FolderRef; name: string; item: CopyPlanItem; signal?: AbortSignal }) {
+  /**
+   * What an earlier attempt's fetch operation left at `path`: adopted once the operation succeeded.
+   * Undefined when it failed or Yandex forgot it with nothing there: fetch again.
+   */
+  async function adoptFetch(path: string, operation: string, req: UploadFromUrlRequest) {
+    let status = await operationStatus(operation, req.signal);
+    if (status === 'in-progress')
+      status = await guarded('poll operation', () => client.waitOperation(operation, req.signal));
+    const r = await meta(path, req.signal);
+    if (!r) return undefined;
+    if (status !== 'success' && r.custom_properties?.ferry_key !== req.item.key) {
+      // Not provably the fetch's result: leave it, and let the next attempt pick a free name.
+      await req.dropCheckpoint?.();
+      throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} now holds another file: the next attempt picks a new name`);
+    }
+    return toRemote(await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal));
+  }
+
+  async function uploadFromUrl(req: UploadFromUrlRequest) {
     const path = `${req.folder.id}/${req.name}`;
+    const earlier = req.checkpoint?.sessionUri;
+    if (earlier?.startsWith(FETCH_PREFIX)) {
+      const adopted = await adoptFetch(path, earlier.slice(FETCH_PREFIX.length), req);
+      if (adopted) return adopted;
+    }
     const op = await guarded('upload from URL', () =>
       client.request<{ href: string }>(
         'POST',
@@ -219,6 +314,9 @@ export function createYandexDiskDestination(
         req.signal,
       ),
     );
+    // Yandex fetches on its own, whatever happens to this worker: the next attempt looks for the result.
+    const operation = new URL(op.href, config.YANDEX_DISK_API_URL).pathname.split('/').pop() ?? '';
+    await req.onCheckpoint?.({ sessionUri: `${FETCH_PREFIX}${operation}`, confirmedOffset: 0, total: 0 });
     const status = await guarded('poll operation', () => client.waitOperation(op.href, req.signal));
     if (status === 'failed') {
       throw cloudFailure(REMOTE_FETCH_FAILED, `Yandex could not fetch ${req.item.sourceUrl} itself; stream it instead`);
