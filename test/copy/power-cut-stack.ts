@@ -87,6 +87,9 @@ export async function startPowerCutStack(workerEnv: Record<string, string>): Pro
     DATABASE_URL: db.url,
     FERRY_ENCRYPTION_KEY: inject('encryptionKey'),
     COPY_TEST_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+    // The stand-ins are on loopback over http: the worker's own policy must allow it (a workflow input cannot).
+    FERRY_ALLOW_PRIVATE_NETWORK: '1',
+    GALLERY_FILE_HOSTS: '127.0.0.1',
     ...workerEnv,
   });
   let worker = await startWorker(env(), log);
