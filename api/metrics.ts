@@ -4,12 +4,12 @@
 // (API_METRICS_PORT), like the worker's, and never on the public one: the Ingress routes only the API's
 // port, and Prometheus scrapes the pod directly.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../lib/logger';
 import type { ApiDeps } from './deps';
 import { registerTransfersMetric } from './transfers-metric';
+import { listenOn, type ListeningServer } from '../lib/listen';
 
 /** The matched route template (`/jobs/:id`), or `unmatched`: also the name of a request's span (api/tracing.ts). */
 export function routeLabel(req: Request): string {
@@ -64,18 +64,13 @@ export function createApiMetrics(deps?: Pick<ApiDeps, 'temporal' | 'config' | 'l
   return { middleware, registry };
 }
 
-export interface ApiMetricsServer {
-  port: number;
-  close(): Promise<void>;
-}
-
 /** GET /metrics on `port` (0: any free port), nothing else. */
 export async function startApiMetricsServer(options: {
   port: number;
   metrics: ApiMetrics;
   logger: Logger;
   host?: string;
-}): Promise<ApiMetricsServer> {
+}): Promise<ListeningServer> {
   const { registry } = options.metrics;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -91,18 +86,7 @@ export async function startApiMetricsServer(options: {
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  options.logger.info({ port }, 'API metrics endpoint listening');
-  return {
-    port,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections(); // a scraper's keep-alive connection must not hold the exit
-      }),
-  };
+  const listening = await listenOn(server, options.port, options.host);
+  options.logger.info({ port: listening.port }, 'API metrics endpoint listening');
+  return listening;
 }

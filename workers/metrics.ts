@@ -3,18 +3,16 @@
 // one Prometheus scrape). The SDK's Rust core serves its metrics on its own loopback port
 // (WORKER_SDK_METRICS_PORT); we append them here so a pod has a single port to scrape.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../lib/logger';
 import { ferryMetricsText, ferryRegistry, PROMETHEUS_CONTENT_TYPE } from '../lib/metrics';
+import { listenOn, type ListeningServer } from '../lib/listen';
 
 /** Worker.getState(), or STARTING before the worker exists (migrations, connecting to Temporal). */
 export type WorkerStateSource = () => string;
 
-export interface WorkerHealthServer {
-  port: number;
-  close(): Promise<void>;
-}
+/** The worker's health and metrics port. */
+export type WorkerHealthServer = ListeningServer;
 
 const SDK_SCRAPE_TIMEOUT_MS = 2_000;
 // Liveness fails only when the worker can no longer recover by itself; Kubernetes then restarts the pod.
@@ -91,18 +89,7 @@ export async function startWorkerHealthServer(options: {
     }
     json(404, { error: { code: 'not_found', message: `no route ${path}` } });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  options.logger.info({ port }, 'worker health and metrics endpoint listening');
-  return {
-    port,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections(); // a scraper's keep-alive connection must not hold the exit
-      }),
-  };
+  const listening = await listenOn(server, options.port, options.host);
+  options.logger.info({ port: listening.port }, 'worker health and metrics endpoint listening');
+  return listening;
 }
