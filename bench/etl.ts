@@ -24,7 +24,7 @@ import { startGoogleSheetsFake } from '../test/fakes/google-sheets';
 import { startSmtpSink } from '../test/fakes/smtp-sink';
 import { writeCharts } from './chart';
 import { COLUMNS, DAY, prepareRecords } from './etl-data';
-import { buildBenchWorkflowBundle, forkBenchWorkers, startBackbone, type Stops } from './harness';
+import { buildBenchWorkflowBundle, forkBenchWorkers, startBackbone, type Stops, runBenchmark } from './harness';
 import { intKnob, intListKnob, round2 } from './knobs';
 import { peakRssMb, resetPeakRss, rssMb } from './proc';
 
@@ -269,14 +269,4 @@ async function main() {
   }
 }
 
-main().then(
-  (figures) => {
-    // Last line: the figures, after every service has stopped (and printed whatever it prints).
-    console.log(JSON.stringify(figures));
-    process.exit(0);
-  },
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

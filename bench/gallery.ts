@@ -18,6 +18,7 @@ import { bytesKnob, intKnob, round1, round2 } from './knobs';
 import type { PlainMethods } from './plain-copier';
 import { cpuSeconds } from './proc';
 import { forkHelper } from './rpc';
+import { runBenchmark } from './harness';
 
 const FILES = intKnob('BENCH_GALLERY_FILES', 50_000);
 const ALBUMS = intKnob('BENCH_GALLERY_ALBUMS', 100);
@@ -199,13 +200,4 @@ async function main() {
   }
 }
 
-main().then(
-  (figures) => {
-    console.log(JSON.stringify(figures));
-    process.exit(0);
-  },
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -105,3 +105,20 @@ async function forkBenchWorker(options: {
   });
   return worker;
 }
+
+/**
+ * Runs a benchmark's main and prints its figures as the last line, one JSON object, after every process
+ * it started has stopped (and printed whatever it prints); exits 1 on failure.
+ */
+export function runBenchmark(main: () => Promise<object>): void {
+  main().then(
+    (figures) => {
+      console.log(JSON.stringify(figures));
+      process.exit(0);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -16,6 +16,7 @@ import { peakRssMb, resetPeakRss, rssMb, startBenchStack, type BenchStack } from
 import { bytesKnob, mbps, round2 } from './knobs';
 import { startPipes, type PipeClient, type PipeTarget } from './pipes';
 import { cpuSeconds } from './proc';
+import { runBenchmark } from './harness';
 
 const SIZE = bytesKnob('BENCH_LARGE_BYTES', 1024 ** 3);
 const BIG = bytesKnob('BENCH_LARGE_BIG_BYTES', 4 * SIZE);
@@ -215,14 +216,4 @@ async function main() {
   }
 }
 
-main().then(
-  (figures) => {
-    // Last line: the figures, after every process has stopped (and printed whatever it prints).
-    console.log(JSON.stringify(figures));
-    process.exit(0);
-  },
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -21,6 +21,7 @@ import { bytesKnob, intKnob, intListKnob, round1, round2 } from './knobs';
 import type { PlainMethods } from './plain-copier';
 import { cpuSeconds } from './proc';
 import { forkHelper } from './rpc';
+import { runBenchmark } from './harness';
 
 const SIZES = intListKnob('BENCH_MANY_SIZES', [500, 2000, 8000]);
 const HEADLINE = intKnob('BENCH_MANY_FILES', SIZES.includes(2000) ? 2000 : SIZES.at(-1)!);
@@ -238,13 +239,4 @@ async function main() {
   }
 }
 
-main().then(
-  (figures) => {
-    console.log(JSON.stringify(figures));
-    process.exit(0);
-  },
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);
