@@ -76,6 +76,21 @@ export interface UploadFromUrlRequest {
   dropCheckpoint?(): Promise<void>;
 }
 
+export interface ProbeResult {
+  existing?: RemoteFile;
+  freeName: string;
+}
+
+/**
+ * A folder's files, listed once (paged): answers `probe` for many items of the folder as the
+ * destination's own probe would, without a request each (rclone's way: list a folder once).
+ */
+export interface FolderIndex {
+  probe(name: string, item: CopyPlanItem): Promise<ProbeResult>;
+  /** A name about to be uploaded to: later probes of this index see it as held by another file. */
+  claim(name: string): void;
+}
+
 export interface Destination {
   readonly cloud: CloudKind;
   /** Creates every missing level of `relDir` under the root ('' is the root itself). Idempotent. */
@@ -85,7 +100,12 @@ export interface Destination {
    * run or attempt), and a free name to use (the wanted name, or a suffixed one when a different file
    * holds it: never overwrite silently).
    */
-  probe(folder: FolderRef, name: string, item: CopyPlanItem): Promise<{ existing?: RemoteFile; freeName: string }>;
+  probe(folder: FolderRef, name: string, item: CopyPlanItem): Promise<ProbeResult>;
+  /**
+   * Optional: lists `folder` once (paged) for many probes. A listing is a snapshot: the engine asks
+   * `probe` afresh for an item an earlier attempt may have uploaded since.
+   */
+  listFolder?(folder: FolderRef): Promise<FolderIndex>;
   /** Streams the bytes up; resumes from `checkpoint` when possible. Returns the stored file's metadata. */
   upload(req: UploadRequest): Promise<RemoteFile>;
   /**

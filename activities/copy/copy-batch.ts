@@ -1,5 +1,6 @@
 // The copyBatch activity: a batch of small files (photos), each copied exactly as copyFile copies one
-// (probe, stream through MD5/CRC-32, verify, never twice), `width` at a time. A photo then costs
+// (probe, stream through MD5/CRC-32, verify, never twice), `width` at a time, the probes answered by
+// the page's one listing of each folder (env.folderIndex, listings.ts). A photo then costs
 // Temporal one task per batch instead of three events and a workflow task of its own, and PostgreSQL
 // one statement per batch: what lets thousands of small files go as fast as the link allows.
 //

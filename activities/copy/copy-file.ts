@@ -1,5 +1,5 @@
 // The copyFile activity: one plan item to one destination, exactly once and verified.
-//   probe -> already there (tagged with the item's key, size/md5 as planned) | remove a bad copy
+//   probe (or, in a batch, the folder's one listing) -> already there (tagged with the item's key, size/md5 as planned) | remove a bad copy
 //   upload from URL (Yandex, public sources) or stream through MD5/CRC-32, resuming the session an
 //   earlier attempt left in PostgreSQL (checkpoints.ts: written as the session opens, whatever dies)
 //   verify against the plan and the destination's own md5/size -> remove + retry on mismatch
@@ -13,6 +13,7 @@ import { inChildSpan } from '../../lib/tracing';
 import type { Destination, FolderRef, RemoteFile } from '../clouds/destination';
 import type { ItemCheckpoint } from './checkpoints';
 import { HashingSource, type Digest } from './hashing';
+import type { SharedListing } from './listings';
 import { SourceReader } from './source';
 import { assertFetchable } from './url-guard';
 import type { CopyFileInput } from './types';
@@ -33,6 +34,8 @@ export interface CopyFileEnv {
   record(result: CopyItemResult): Promise<void>;
   /** The item's durable upload checkpoint. */
   checkpoint: ItemCheckpoint;
+  /** The page's listing of the item's folder (listings.ts); undefined: probe the item on its own. */
+  folderIndex?(relDir: string, folder: FolderRef): Promise<SharedListing> | undefined;
 }
 
 export const splitPath = (relPath: string) => {
@@ -137,7 +140,12 @@ async function copyItemOnce(
   if (stored) details.name = stored.name;
   const checkpoint = stored?.checkpoint;
 
-  let probe = await dest.probe(folder, details.name ?? wanted, item);
+  // The page's listing answers an item no earlier attempt touched; one that an earlier attempt may
+  // have uploaded since the listing was taken is probed afresh, so a stale listing never uploads twice.
+  // A failed listing is no failure: the item is probed on its own.
+  const index = await env.folderIndex?.(dir, folder)?.catch(() => undefined);
+  const fresh = !index || details.name !== undefined || stored !== undefined || index.touched(item.key);
+  let probe = fresh ? await dest.probe(folder, details.name ?? wanted, item) : await index.probe(wanted, item);
   if (probe.existing && existingIsGood(item, probe.existing)) {
     const f = probe.existing;
     // With a name in the heartbeat, it was this copy's own earlier attempt that finished the upload.
@@ -164,6 +172,8 @@ async function copyItemOnce(
   // A session keeps its name; without one, a name another file took since is given up for a free one.
   const name = checkpoint && details.name ? details.name : probe.freeName;
   details.name = name;
+  // The batch's other items must not pick this name from the same listing.
+  index?.claim(name, item.key);
 
   const guard = {
     allowedHosts: input.options.allowedSourceHosts,

@@ -1,14 +1,15 @@
 // The copy engine's activities over their dependencies: the plan store (PostgreSQL), the worker's
 // config (defaults for the workflow's options) and the destinations (one cached client per account).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CopyItemResult, CopyOptions, DestinationSpec } from '../../lib/copy-plan';
+import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
 import { FailureType } from '../../lib/failures';
 import { createDestination } from '../clouds';
 import type { Destination, FolderRef } from '../clouds/destination';
 import type { ActivityDeps } from '../deps';
 import { CheckpointStore, type CheckpointRef } from './checkpoints';
+import { createListings } from './listings';
 import { copyBatch } from './copy-batch';
 import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
 import { PlanStore, destinationKey } from './plan-store';
@@ -34,6 +35,9 @@ const accountOf = (spec: DestinationSpec) => {
   const secret = c.cloud === 'yadisk' ? c.token : (c.refreshToken ?? c.accessToken ?? '');
   return createHash('sha256').update(`${spec.cloud}\0${secret}`).digest('hex').slice(0, 24);
 };
+
+/** A page's listings are shared by its activities on one worker, and by nothing else. */
+const pageScope = (planId: string, offset: number) => `${planId}:${offset}`;
 
 /** A small map that forgets everything when full: these caches only save round trips. */
 function boundedCache<V>() {
@@ -66,6 +70,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       deps.logger.warn({ err, planId: ref.planId, seq: ref.seq }, 'could not store an upload offset'),
     );
   const clients = boundedCache<Destination>();
+  const listings = createListings();
   const folders = boundedCache<Promise<FolderRef>>();
 
   const destinationOf = (spec: DestinationSpec) => {
@@ -142,6 +147,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
     async copyBatch(input: CopyBatchInput): Promise<CopyBatchResult> {
       const { dest, key } = destinationOf(input.destination);
       const store = plans();
+      const scope = input.pageOffset === undefined ? randomUUID() : pageScope(input.planId, input.pageOffset);
       return copyBatch(underOwnPolicy(input), {
         destination: dest,
         ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
@@ -149,6 +155,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
         checkpointOf: (seq, itemKey) =>
           checkpointOf({ planId: input.planId, destinationKey: destinationKey(input.destination), seq, key: itemKey }),
         onItemFailed: (relPath) => forgetFolder(key, relPath),
+        folderIndex: (relDir, folder) => listings.of(dest, key, scope, relDir, folder),
       });
     },
 
@@ -157,6 +164,14 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       const { dest, key } = destinationOf(input.destination);
       const found: Array<{ seq: number; result: CopyItemResult }> = [];
       const missing: number[] = [];
+      // Each folder of the page listed once (where the destination can), not probed once per item; the
+      // page's copyBatch activities on this worker answer their probes from the same listings.
+      const scope = pageScope(input.planId, input.offset);
+      const probe = async (dir: string, name: string, item: CopyPlanItem) => {
+        const folder = await cachedFolder(dest, key, dir);
+        const listing = listings.of(dest, key, scope, dir, folder);
+        return listing ? (await listing).probe(name, item) : dest.probe(folder, name, item);
+      };
       let next = 0;
       const lane = async () => {
         while (next < input.items.length) {
@@ -164,8 +179,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
           const item = input.items[i]!;
           try {
             const { dir, name } = splitPath(item.relPath);
-            const folder = await cachedFolder(dest, key, dir);
-            const { existing: f } = await dest.probe(folder, name, item);
+            const { existing: f } = await probe(dir, name, item);
             if (f && existingIsGood(item, f)) {
               const result: CopyItemResult = {
                 key: item.key,

@@ -29,6 +29,11 @@ export interface CopyBatchInput {
   width: number;
   /** The batch is each item's only attempt (maxAttempts 1): every failure is final. */
   lastAttempt: boolean;
+  /**
+   * The plan offset of the batch's page: the page's batches (and its findPresent) on one worker share
+   * one listing of each folder. Absent (a workflow started before it existed): a listing per batch.
+   */
+  pageOffset?: number;
 }
 
 /** An item that failed retryably inside a batch: the workflow gives it a copyFile of its own. */

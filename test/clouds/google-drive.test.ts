@@ -65,24 +65,42 @@ describe('Google Drive adapter', () => {
     expect(albums.map((f) => f.id)).toEqual([refs[0]!.id]);
   });
 
-  it('uploads a small file by multipart, tagged with key, size and md5, and finds it again by its tag', async () => {
+  it('uploads a small file in one multipart request, tagged with key, size and md5, and finds it by its tag', async () => {
     const dest = destination(root());
     const folder = await dest.ensureFolder('');
     const bytes = randomBytes(100 * KiB);
-    const it = item(bytes);
-    const remote = await dest.upload(request(folder, 'small.jpg', bytes, it));
+    const it = item(bytes, { md5: md5(bytes) });
+    const before = fake.log.length;
+    const remote = await dest.upload(
+      request(folder, 'small.jpg', bytes, it, { tags: { sourceKey: it.key, size: bytes.length, md5: md5(bytes) } }),
+    );
     expect(remote).toMatchObject({ name: 'small.jpg', size: bytes.length, md5: md5(bytes), sourceKey: it.key });
     expect(fake.file(remote.id)!.appProperties).toEqual({
       ferryKey: it.key,
       ferrySize: String(bytes.length),
       ferryMd5: md5(bytes),
     });
+    // The upload is the only request: tags in its metadata, md5/size verified from its answer.
+    expect(fake.log.slice(before).map((r) => `${r.method} ${r.query.uploadType}`)).toEqual(['POST multipart']);
     expect(fake.log.some((r) => r.query.uploadType === 'multipart' && r.status === 200)).toBe(true);
     const probe = await dest.probe(folder, 'small.jpg', it);
     expect(probe.existing).toMatchObject({ id: remote.id, md5: md5(bytes), sourceKey: it.key });
     expect(await dest.stat(remote)).toMatchObject({ id: remote.id, size: bytes.length });
     await dest.remove(remote);
     expect(await dest.stat(remote)).toBeUndefined();
+  });
+
+  it('tags a file whose md5 the plan does not know with key and size only, never by a PATCH afterwards', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(50 * KiB);
+    const it = item(bytes);
+    const before = fake.log.length;
+    const remote = await dest.upload(request(folder, 'gallery.jpg', bytes, it));
+    // Drive's own md5Checksum, in the upload's answer, is what verifies it.
+    expect(remote).toMatchObject({ size: bytes.length, md5: md5(bytes), sourceKey: it.key });
+    expect(fake.file(remote.id)!.appProperties).toEqual({ ferryKey: it.key, ferrySize: String(bytes.length) });
+    expect(fake.log.slice(before)).toHaveLength(1);
   });
 
   it('uploads a large file by the resumable protocol in 256 KiB chunks, reporting checkpoints', async () => {
@@ -204,6 +222,27 @@ describe('Google Drive adapter', () => {
     expect(fake.file(theirs.id)!.content!.toString()).toBe('their photo');
     expect((await dest.probe(folder, 'IMG_1.jpg', it)).existing?.name).toBe('IMG_1 (2).jpg');
     expect((await dest.probe(folder, 'IMG_1.jpg', item(bytes))).freeName).toBe('IMG_1 (3).jpg');
+  });
+
+  it('lists a folder once (paged) and answers probes from it as probe would: tag, suffix, claims', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    fake.addFile({ name: 'IMG_1.jpg', parentId: folder.id, content: Buffer.from('their photo') });
+    const ours = randomBytes(10 * KiB);
+    const it = item(ours);
+    const uploaded = await dest.upload(request(folder, 'renamed.jpg', ours, it));
+    for (let i = 0; i < 1005; i++) fake.addFile({ name: `x${i}.jpg`, parentId: folder.id, content: Buffer.from('x') });
+    const before = fake.log.length;
+    const index = await dest.listFolder!(folder);
+    // 1,007 children at 1,000 a page: two requests answer every probe below.
+    expect(fake.log.slice(before).map((r) => r.query.pageToken !== undefined)).toEqual([false, true]);
+    expect(await index.probe('IMG_1.jpg', item(ours))).toEqual({ freeName: 'IMG_1 (2).jpg' });
+    expect((await index.probe('x1004.JPG', item(ours))).freeName).toBe('x1004 (2).JPG');
+    expect((await index.probe('IMG_1.jpg', it)).existing).toMatchObject({ id: uploaded.id, name: 'renamed.jpg' });
+    index.claim('IMG_1 (2).jpg');
+    expect(await index.probe('IMG_1.jpg', item(ours))).toEqual({ freeName: 'IMG_1 (3).jpg' });
+    expect(await index.probe('new.jpg', item(ours))).toEqual({ freeName: 'new.jpg' });
+    expect(fake.log.length - before).toBe(2);
   });
 
   it('maps rate limits to RateLimited with the Retry-After delay, quota to QuotaExhausted, 5xx to retryable', async () => {

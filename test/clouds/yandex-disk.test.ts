@@ -1,7 +1,7 @@
 // The Yandex Disk adapter against the Yandex Disk and OAuth fakes: folder levels, upload + operation
 // polling + md5 read back, tags, collisions, upload from URL (really fetched), the typed failures.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Destination, UploadCheckpoint } from '../../activities/clouds/destination';
 import { DESTINATION_UNAVAILABLE, REMOTE_FETCH_FAILED } from '../../activities/clouds/errors';
 import { createDestination } from '../../activities/clouds';
@@ -56,11 +56,33 @@ describe('Yandex Disk adapter', () => {
     expect(fake.node(`${name}/2024/Summer`)?.type).toBe('dir');
   });
 
-  it('uploads by link + PUT, polls the operation until success, reads md5/size back and tags the file', async () => {
+  it('uploads by link + PUT answered 201 and tags the file: the tag answers the md5, three requests in all', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const bytes = randomBytes(300 * 1024);
+    const it = item(bytes);
+    const before = fake.log.length;
+    const remote = await dest.upload(request(folder, 'stored.jpg', bytes, it));
+    expect(remote).toMatchObject({
+      id: `${folder.id}/stored.jpg`,
+      size: bytes.length,
+      md5: md5(bytes),
+      sourceKey: it.key,
+    });
+    expect(fake.node(remote.id)!.custom_properties).toEqual({ ferry_key: it.key, ferry_md5: md5(bytes) });
+    const kinds = fake.log
+      .slice(before)
+      .map((r) => `${r.method} ${r.path.replace(/upload-target\/.*/, 'upload-target')}`);
+    expect(kinds).toEqual(['GET /v1/disk/resources/upload', 'PUT /upload-target', 'PATCH /v1/disk/resources']);
+  });
+
+  it('uploads by link + PUT answered 202, polls the operation until success, reads md5/size back and tags the file', async () => {
     const dest = destination(root());
     const folder = await dest.ensureFolder('');
     const bytes = randomBytes(700 * 1024);
     const it = item(bytes);
+    fake.setAcceptedPuts(true);
+    onTestFinished(() => fake.setAcceptedPuts(false));
     const started = Date.now();
     const remote = await dest.upload(request(folder, 'photo.jpg', bytes, it));
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
@@ -80,6 +102,32 @@ describe('Yandex Disk adapter', () => {
     expect(await dest.stat(remote)).toMatchObject({ size: bytes.length });
     await dest.remove(remote);
     expect(await dest.stat(remote)).toBeUndefined();
+  });
+
+  it('lists a folder once (paged) and answers probes from it as probe would: tag, same md5, suffix, claims', async () => {
+    const dest = destination(root());
+    const folder = await dest.ensureFolder('');
+    const same = randomBytes(2000);
+    fake.addFile(`${folder.id}/same.jpg`, same);
+    fake.addFile(`${folder.id}/taken.jpg`, Buffer.from('their photo'));
+    const ours = randomBytes(3000);
+    const it = item(ours);
+    await dest.upload(request(folder, 'taken (2).jpg', ours, it));
+    for (let i = 0; i < 1001; i++) fake.addFile(`${folder.id}/x${i}.jpg`, Buffer.from('x'));
+    const before = fake.log.length;
+    const index = await dest.listFolder!(folder);
+    // 1,004 entries at 1,000 a request: two requests answer every probe below.
+    expect(fake.log.slice(before).map((r) => r.query.offset)).toEqual(['0', '1000']);
+    expect((await index.probe('same.jpg', item(same, { md5: md5(same) }))).existing?.md5).toBe(md5(same));
+    expect((await index.probe('taken.jpg', it)).existing).toMatchObject({ name: 'taken (2).jpg', sourceKey: it.key });
+    expect(await index.probe('taken.jpg', item(ours))).toEqual({ freeName: 'taken (3).jpg' });
+    index.claim('taken (3).jpg');
+    expect(await index.probe('taken.jpg', item(ours))).toEqual({ freeName: 'taken (4).jpg' });
+    expect(await index.probe('x1000.jpg', item(ours))).toEqual({ freeName: 'x1000 (2).jpg' });
+    expect(fake.log.length - before).toBe(2);
+    // An absent folder lists empty.
+    const gone = await dest.listFolder!({ id: `${folder.id}/nothing`, path: 'nothing' });
+    expect(await gone.probe('a.jpg', item(ours))).toEqual({ freeName: 'a.jpg' });
   });
 
   it('treats an untagged file with the same md5 and size as already there, and suffixes a different one', async () => {

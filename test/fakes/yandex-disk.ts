@@ -1,7 +1,8 @@
 // A Yandex Disk REST stand-in (cloud-api.yandex.net/v1/disk): resources (folders, meta with _embedded
 // listing, delete, custom_properties), the two-step upload (GET /resources/upload -> href, streamed PUT
-// -> 201), asynchronous finalisation (operations stay in-progress for a configurable delay; md5/size show
-// up in meta only after success), upload from URL that really fetches the URL, `Authorization: OAuth`,
+// -> 201 "stored": final at once, md5/size in meta; or, with `acceptedPuts`, 202 "accepted, not yet
+// stored": asynchronous finalisation, the operation in-progress for a configurable delay, md5/size in
+// meta only after success), upload from URL that really fetches the URL, `Authorization: OAuth`,
 // Yandex's error JSON {message, description, error}. Fault injection and inspection for tests.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -53,6 +54,11 @@ export interface YandexDiskFakeOptions {
   oauth?: { validToken(token: string): boolean };
   /** How long an upload's operation stays in-progress before success (default 200 ms). */
   operationDelayMs?: number;
+  /**
+   * PUTs answer 202 (accepted, not yet stored: finalised after operationDelayMs) instead of 201 (stored:
+   * final at once, as api-notes document a 201).
+   */
+  acceptedPuts?: boolean;
   storeContent?: boolean;
   latencyMs?: number;
   quotaBytes?: number;
@@ -85,6 +91,7 @@ const parentOf = (p: string) => (p.lastIndexOf('/') <= 'disk:'.length ? 'disk:/'
 export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
   const storeContent = options.storeContent ?? true;
   let operationDelayMs = options.operationDelayMs ?? 200;
+  let acceptedPuts = options.acceptedPuts ?? false;
   let quotaBytes = options.quotaBytes ?? Infinity;
   const nodes = new ParentIndexedMap<YandexNode>((n) => (n.path === 'disk:/' ? [] : [parentOf(n.path)]));
   const operations = new Map<string, Operation>();
@@ -197,12 +204,14 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     sums: { size: number; md5: string; sha256: string },
     op: Operation,
     mime?: string,
+    now = false,
   ) {
     const node = mkNode('file', path);
     node.mime_type = mime;
     nodes.set(path, node);
     op.finish = () => Object.assign(node, sums, { content: bytes, modified: stamp() });
-    if (operationDelayMs <= 0) settle();
+    if (now) op.readyAt = Date.now();
+    if (now || operationDelayMs <= 0) settle();
   }
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
@@ -382,16 +391,19 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
     const op = operations.get(link.operationId)!;
     op.readyAt = Date.now() + operationDelayMs;
     links.delete(linkId);
+    // 201: stored, final now; 202: accepted, finalised when the operation succeeds.
+    const accepted = acceptedPuts;
     storeFile(
       link.path,
       storeContent ? Buffer.concat(keep) : undefined,
       { size, md5: md5.digest('hex'), sha256: sha.digest('hex') },
       op,
       req.headers['content-type'],
+      !accepted,
     );
     upload.stored = true;
     if (!(await holdAnswer(res, fault))) return;
-    res.writeHead(201, { 'content-length': 0 }).end();
+    res.writeHead(accepted ? 202 : 201, { 'content-length': 0 }).end();
     upload.answered = true;
   }
 
@@ -450,6 +462,10 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
       faults.add({ method: 'PUT', path: '/upload-target/', times: Infinity, fault: { kind: 'delay', ms } }),
     setOperationDelay(ms: number): void {
       operationDelayMs = ms;
+    },
+    /** PUTs answer 202 and finalise asynchronously (true) or 201, final at once (false). */
+    setAcceptedPuts(on: boolean): void {
+      acceptedPuts = on;
     },
     setQuota(bytes: number): void {
       quotaBytes = bytes;

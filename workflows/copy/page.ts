@@ -175,6 +175,7 @@ export async function copyPlanPage(input: CopyPageInput): Promise<PageSummary> {
         options: fileOptions,
         width: Math.min(BATCH_WIDTH, options.concurrency),
         lastAttempt: options.maxAttempts <= 1,
+        pageOffset: input.offset,
       });
     } catch (err) {
       if (isCancellation(err)) throw err;

@@ -1,13 +1,14 @@
 // Google Drive behind the Destination interface. googleapis (drive v3) for folders, listing and small
 // multipart uploads, with `rootUrl` from GOOGLE_API_URL on every call (a client-level rootUrl does not
-// reach media uploads); the resumable protocol by hand for large files. Every file is tagged with
-// appProperties {ferryKey, ferrySize, ferryMd5} and looked up by that tag first: Drive allows same-name
-// files, so a name never proves a copy is ours — the tag does.
+// reach media uploads); the resumable protocol by hand for large files. Every file is tagged, in its
+// upload's own metadata, with appProperties {ferryKey, ferrySize, ferryMd5} as far as known then (the
+// md5 only when the plan has it), and looked up by that tag first: Drive allows same-name files, so a
+// name never proves a copy is ours — the tag does. A small file costs one request: the upload.
 // Only the Drive module: the `googleapis` index loads every Google API (~120 MB of RSS).
 import { drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
-import type { Destination, FolderRef, RemoteFile, UploadRequest } from '../destination';
+import type { Destination, FolderIndex, FolderRef, ProbeResult, RemoteFile, UploadRequest } from '../destination';
 import { cloudFailure, FailureType, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../errors';
 import { candidateNames, MAX_SUFFIX } from '../names';
 import { createDriveAuth } from './auth';
@@ -139,24 +140,60 @@ export function createGoogleDriveDestination(
     return p;
   }
 
-  async function probe(folder: FolderRef, name: string, item: CopyPlanItem) {
-    const inFolder = `${qLiteral(folder.id)} in parents and trashed = false`;
-    // One query answers both questions in the common case: is our copy there, and is the name free?
-    const tag = `appProperties has { key='ferryKey' and value=${qLiteral(item.key)} }`;
-    const hits = await list(`(${tag} or name = ${qLiteral(name)}) and ${inFolder}`);
+  /**
+   * Of the files `hits` (tagged with the item's key, or holding the name), our copy, else a free name:
+   * the wanted one, or the first suffixed name `held` says no file has (Drive compares names
+   * case-insensitively).
+   */
+  async function choose(
+    folder: FolderRef,
+    name: string,
+    item: CopyPlanItem,
+    hits: DriveFileJson[],
+    held: (candidate: string) => Promise<boolean> | boolean,
+  ): Promise<ProbeResult> {
     const tagged = hits.filter((f) => f.appProperties?.ferryKey === item.key);
     const best = tagged.find((f) => item.size === undefined || Number(f.size) === item.size) ?? tagged[0];
     if (best) return { existing: toRemote(best, folder.path), freeName: best.name };
-    // Drive compares names case-insensitively.
     if (!hits.some((f) => f.name.toLowerCase() === name.toLowerCase())) return { freeName: name };
     for (const candidate of candidateNames(name)) {
       if (candidate === name) continue;
-      if (!(await list(`name = ${qLiteral(candidate)} and ${inFolder}`)).length) return { freeName: candidate };
+      if (!(await held(candidate))) return { freeName: candidate };
     }
     throw cloudFailure(
       FailureType.InvalidInput,
       `no free name for ${name} in ${folder.path} after ${MAX_SUFFIX} tries`,
     );
+  }
+
+  const inFolder = (folder: FolderRef) => `${qLiteral(folder.id)} in parents and trashed = false`;
+
+  async function probe(folder: FolderRef, name: string, item: CopyPlanItem) {
+    // One query answers both questions in the common case: is our copy there, and is the name free?
+    const tag = `appProperties has { key='ferryKey' and value=${qLiteral(item.key)} }`;
+    const hits = await list(`(${tag} or name = ${qLiteral(name)}) and ${inFolder(folder)}`);
+    return choose(folder, name, item, hits, async (candidate) =>
+      Boolean((await list(`name = ${qLiteral(candidate)} and ${inFolder(folder)}`)).length),
+    );
+  }
+
+  /** The folder's children, 1,000 a page: one request answers a page of probes. */
+  async function listFolder(folder: FolderRef): Promise<FolderIndex> {
+    const files = await list(inFolder(folder));
+    const names = new Set(files.map((f) => f.name.toLowerCase()));
+    return {
+      probe(name, item) {
+        const hits = files.filter(
+          (f) => f.appProperties?.ferryKey === item.key || f.name.toLowerCase() === name.toLowerCase(),
+        );
+        return choose(folder, name, item, hits, (candidate) => names.has(candidate.toLowerCase()));
+      },
+      claim(name) {
+        if (names.has(name.toLowerCase())) return;
+        names.add(name.toLowerCase());
+        files.push({ id: '', name });
+      },
+    };
   }
 
   async function upload(req: UploadRequest): Promise<RemoteFile> {
@@ -196,17 +233,8 @@ export function createGoogleDriveDestination(
         metadata,
       );
     }
-    // The md5 of a stream is known only once it ended: tag it (and a size learned late) afterwards.
-    const md5 = req.tags.md5 || req.finalMd5?.();
-    const late: Record<string, string> = {};
-    if (md5 && file.appProperties?.ferryMd5 !== md5) late.ferryMd5 = md5;
-    if (file.appProperties?.ferrySize !== file.size && file.size !== undefined) late.ferrySize = file.size;
-    if (Object.keys(late).length) {
-      const res = await guarded('tag uploaded file', () =>
-        drive.files.update({ fileId: file.id, requestBody: { appProperties: late }, fields: FILE_FIELDS }, call),
-      );
-      file = res.data as DriveFileJson;
-    }
+    // No tagging afterwards: Drive's own md5Checksum and size, in the upload's answer, verify the copy,
+    // and the key (the tag a later run looks for) went with the upload's metadata.
     return toRemote(file, req.folder.path);
   }
 
@@ -235,5 +263,5 @@ export function createGoogleDriveDestination(
     );
   }
 
-  return { cloud: 'google_drive', ensureFolder, probe, upload, stat, remove };
+  return { cloud: 'google_drive', ensureFolder, probe, listFolder, upload, stat, remove };
 }

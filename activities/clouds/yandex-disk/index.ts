@@ -1,15 +1,19 @@
 // Yandex Disk behind the Destination interface. Folders are created level by level (409 "exists" is
 // success); an upload is GET /resources/upload?overwrite=false + a streamed PUT, tagged at once with
-// custom_properties {ferry_key, ferry_md5}, then the operation is polled until `success` (Yandex
-// finalises asynchronously) and the metadata re-read for the server's md5/size. Upload from URL lets
-// Yandex fetch a public source itself: zero bytes through the worker.
+// custom_properties {ferry_key, ferry_md5}. A PUT answered 201 stored the file: the PATCH that tags it
+// answers its metadata, md5 and size included, and that is the verification (three requests a file).
+// A 202 (accepted, not yet stored: Yandex finalises asynchronously) is polled until `success` and the
+// metadata re-read for the server's md5/size. A folder can be listed once (`listFolder`) to answer
+// many probes. Upload from URL lets Yandex fetch a public source itself: zero bytes through the worker.
 // Yandex's uploader has no ranged resume: a PUT cut mid-body is started over (once per interruption);
 // a PUT that had delivered every byte before the attempt died is adopted, never sent again.
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
 import type {
   Destination,
+  FolderIndex,
   FolderRef,
+  ProbeResult,
   RemoteFile,
   UploadCheckpoint,
   UploadFromUrlRequest,
@@ -20,6 +24,12 @@ import { candidateNames } from '../names';
 import { YandexApiError, YandexDiskClient, yandexFailure, type YandexResource } from './client';
 
 const META_FIELDS = 'name,path,type,size,md5,custom_properties';
+const LIST_FIELDS = ['name', 'path', 'type', 'size', 'md5', 'custom_properties']
+  .map((f) => `_embedded.items.${f}`)
+  .concat('_embedded.total')
+  .join(',');
+/** Entries a listing request answers (Yandex's `limit`). */
+const LIST_PAGE = 1000;
 /**
  * Checkpoint marker of an upload link's operation, stored before its PUT starts; confirmedOffset =
  * total once the PUT was answered. The next attempt adopts what that PUT left, or starts over.
@@ -122,10 +132,16 @@ export function createYandexDiskDestination(
         r.md5 === item.md5.toLowerCase() &&
         (item.size === undefined || r.size === item.size)));
 
-  async function probe(folder: FolderRef, name: string, item: CopyPlanItem) {
+  /** The wanted name, then its suffixed forms, each looked up by `at` (one request each, or a listing). */
+  async function scan(
+    folder: FolderRef,
+    name: string,
+    item: CopyPlanItem,
+    at: (candidate: string) => Promise<YandexResource | undefined> | YandexResource | undefined,
+  ): Promise<ProbeResult> {
     let free: string | undefined;
     for (const candidate of candidateNames(name)) {
-      const r = await meta(`${folder.id}/${candidate}`);
+      const r = await at(candidate);
       if (r && isOurs(r, item)) return { existing: toRemote(r), freeName: candidate };
       // A copy from an earlier run may sit under a suffixed name: look one past the first free name.
       if (!r && free !== undefined) break;
@@ -133,6 +149,36 @@ export function createYandexDiskDestination(
     }
     if (free === undefined) throw cloudFailure(FailureType.InvalidInput, `no free name for ${name} in ${folder.path}`);
     return { freeName: free };
+  }
+
+  const probe = (folder: FolderRef, name: string, item: CopyPlanItem) =>
+    scan(folder, name, item, (candidate) => meta(`${folder.id}/${candidate}`));
+
+  /** Every entry of `folder`, LIST_PAGE a request; an absent folder is empty. */
+  async function listFolder(folder: FolderRef): Promise<FolderIndex> {
+    const byName = new Map<string, YandexResource>();
+    for (let offset = 0; ; offset += LIST_PAGE) {
+      const dir = await client
+        .request<YandexResource>('GET', '/resources', {
+          path: folder.id,
+          fields: LIST_FIELDS,
+          limit: String(LIST_PAGE),
+          offset: String(offset),
+        })
+        .catch((err: unknown) => {
+          if (err instanceof YandexApiError && err.status === 404) return undefined;
+          throw err instanceof YandexApiError ? yandexFailure('list folder', err) : err;
+        });
+      const items = dir?._embedded?.items ?? [];
+      for (const r of items) byName.set(r.name, r);
+      if (items.length < LIST_PAGE) break;
+    }
+    return {
+      probe: (name, item) => scan(folder, name, item, (candidate) => byName.get(candidate)),
+      claim(name) {
+        if (!byName.has(name)) byName.set(name, { name, path: `${folder.id}/${name}`, type: 'file' });
+      },
+    };
   }
 
   /** Stores Ferry's tags in custom_properties; answers the file's metadata with them. */
@@ -157,13 +203,13 @@ export function createYandexDiskDestination(
     signal?: AbortSignal,
     adopting = false,
   ): Promise<RemoteFile> {
-    const early = await tag(path, props, signal).then(
-      () => true,
-      (err: unknown) => {
-        if (transient(err)) return false;
-        throw err;
-      },
-    );
+    const tagged = await tag(path, props, signal).catch((err: unknown) => {
+      if (transient(err)) return undefined;
+      throw err;
+    });
+    // Already final (a PUT answered 201, or a finished earlier attempt): the tag's answer proves the md5.
+    if (tagged?.type === 'file' && tagged.md5 !== undefined && tagged.size !== undefined) return toRemote(tagged);
+    const early = tagged !== undefined;
     let status: 'success' | 'failed';
     try {
       status = await guarded('poll operation', () => client.waitOperation(operation, signal));
@@ -341,5 +387,5 @@ export function createYandexDiskDestination(
     }
   }
 
-  return { cloud: 'yadisk', ensureFolder, probe, upload, uploadFromUrl, stat, remove };
+  return { cloud: 'yadisk', ensureFolder, probe, listFolder, upload, uploadFromUrl, stat, remove };
 }
