@@ -26,9 +26,11 @@ RUN node --import tsx scripts/build.ts
 FROM ${NODE_IMAGE} AS runtime
 # NODE_OPTIONS: semi-spaces of 8 MB instead of V8's 16: a smaller idle heap at no cost in throughput;
 # --expose-gc lets copies free socket buffers as they stream (activities/copy/buffer-release.ts).
-# Measured by bench:large, bench:many and bench:etl, which run the worker with the same flags.
+# --max-old-space-size=256 and MALLOC_ARENA_MAX=2 keep a long transfer's worker flat (docs/deploy.md#worker-memory).
+# Measured by bench:large, bench:many, bench:gallery and bench:etl, which run the worker with the same flags.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=8 --expose-gc" \
+    NODE_OPTIONS="--max-semi-space-size=8 --expose-gc --max-old-space-size=256" \
+    MALLOC_ARENA_MAX=2 \
     PORT=3000 \
     WORKER_HEALTH_PORT=9464 \
     FERRY_DATA_DIR=/var/lib/ferry \

@@ -13,6 +13,7 @@ import { buildEntry, buildWorkflowBundle } from '../scripts/build';
 import { startDevServer } from '../test/helpers/dev-server';
 import type { FakesMethods, FakesOptions, FakesReady } from './fakes-process';
 import { forkHelper, type BenchProcess } from './rpc';
+import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';
 
 export type Stops = Array<() => Promise<unknown>>;
 
@@ -39,14 +40,8 @@ export type Fakes = BenchProcess<FakesMethods, FakesReady>;
 export const startFakes = (options: FakesOptions, stops: Stops): Promise<Fakes> =>
   forkHelper<FakesMethods, FakesReady>('bench/fakes-process.ts', { args: [JSON.stringify(options)], stops });
 
-/**
- * The worker's Node flags as the image runs it (Dockerfile `NODE_OPTIONS`; test/deploy checks they agree):
- * semi-spaces of 8 MB instead of V8's 16 keep the idle heap ~20 MB smaller at no cost in throughput;
- * 2 MB was measured too, and promotes the ETL's in-flight batches to the old generation (peak RSS 330 MB
- * instead of 220, 20% slower). `--expose-gc` lets copies free socket buffers as they go
- * (activities/copy/buffer-release.ts). BENCH_WORKER_NODE_FLAGS replaces them for experiments.
- */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=8', '--expose-gc'];
+/** The worker's Node flags and native env as the image runs it (workers/node-flags.ts); BENCH_WORKER_NODE_FLAGS replaces the flags for experiments. */
+export { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';
 
 /** Compiles bench/worker.ts as `npm run build` compiles the real worker (dist/, next to its node_modules). */
 export async function buildBenchWorker(): Promise<string> {
@@ -90,7 +85,7 @@ async function forkBenchWorker(options: {
 }): Promise<ChildProcess> {
   const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? WORKER_NODE_FLAGS;
   const worker = fork(await buildBenchWorker(), [options.activities], {
-    env: options.env,
+    env: { ...WORKER_NATIVE_ENV, ...options.env },
     execArgv: flags,
     stdio: options.stdio ?? 'inherit',
   });

@@ -89,6 +89,9 @@ export const envSchema = z.object({
   WORKER_ROLE: z.enum(['all', 'workflows', 'activities']).default('all'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(32, 1),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(16, 1),
+  // The sticky workflow cache: the SDK's default scales with V8's heap limit (~2,300 on a 4 GB heap),
+  // and each cached workflow keeps its state (a copy page: its 500 plan items) in the worker's heap.
+  WORKER_MAX_CACHED_WORKFLOWS: int(200, 0),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0),
   WORKER_HEALTH_PORT: int(9464, 0),
   WORKER_SDK_METRICS_PORT: int(9465, 0),

@@ -10,6 +10,7 @@ import { loadConfig } from '../lib/config';
 import { startEmbeddedPostgres, type EmbeddedDb } from '../lib/embedded-postgres';
 import { devServerSearchAttributeArgs } from '../lib/search-attributes';
 import { findTemporalCli } from '../lib/temporal-cli';
+import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';
 
 export interface Stack {
   urls: { api: string; webUi: string; temporal: string; database: string };
@@ -131,7 +132,14 @@ export async function startStack(options: { env?: NodeJS.ProcessEnv; log?: Log }
     const appEnv = { ...env, DATABASE_URL: databaseUrl };
     const node = process.execPath;
 
-    const w = child('worker', node, ['--import', 'tsx', 'workers/main.ts'], appEnv, log);
+    // The worker runs as the image runs it: the same Node flags and malloc arenas (workers/node-flags.ts).
+    const w = child(
+      'worker',
+      node,
+      [...WORKER_NODE_FLAGS, '--import', 'tsx', 'workers/main.ts'],
+      { ...WORKER_NATIVE_ENV, ...appEnv },
+      log,
+    );
     children.push({ proc: w.proc, grace: (config.WORKER_SHUTDOWN_GRACE_SECONDS + 5) * 1000 });
     const a = child('api', node, ['--import', 'tsx', 'api/main.ts'], appEnv, log);
     children.push({ proc: a.proc, grace: 12_000 });

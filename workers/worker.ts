@@ -56,7 +56,13 @@ export async function createFerryWorker(options: {
     // In production the worker decodes only what Ferry's own clients encrypted (lib/codec.ts).
     dataConverter: ferryDataConverter(config.encryptionKeys, { requireEncrypted: config.NODE_ENV === 'production' }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // The SDK refuses more concurrent workflow tasks than cached workflows (unless the cache is off).
+    maxConcurrentWorkflowTaskExecutions:
+      config.WORKER_MAX_CACHED_WORKFLOWS > 0
+        ? Math.min(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, Math.max(2, config.WORKER_MAX_CACHED_WORKFLOWS))
+        : config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // Sized on purpose, not from the heap limit: docs/deploy.md#worker-memory says what one entry costs.
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     // On SIGTERM in-flight activities get this long to finish; the rest are handed back to Temporal
     // (they time out on heartbeat and are retried by another worker, resuming from their details).
     shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,

@@ -63,6 +63,9 @@ export function createGalleryActivities(deps: ActivityDeps) {
       const builder = planBuilder(fileUrlProblem);
       function* items() {
         for (const [index, raw] of entries.entries()) {
+          // Each raw entry is dropped once turned into a plan item: the parsed listing (up to
+          // GALLERY_LISTING_MAX_BYTES of JSON) shrinks as the plan is written, instead of being held whole.
+          entries[index] = undefined;
           const parsed = ListingEntrySchema.safeParse(raw);
           if (!parsed.success) {
             const name = (raw as { name?: unknown } | null)?.name;

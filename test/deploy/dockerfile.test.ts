@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
-import { WORKER_NODE_FLAGS } from '../../bench/harness';
+import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../../bench/harness';
 import { readRepoFile, repoPath } from './tools';
 
 interface Instruction {
@@ -74,6 +74,7 @@ describe('Dockerfile', () => {
       .map((i) => i.args)
       .join(' ');
     expect(env).toContain(`NODE_OPTIONS="${WORKER_NODE_FLAGS.join(' ')}"`);
+    for (const [name, value] of Object.entries(WORKER_NATIVE_ENV)) expect(env).toContain(`${name}=${value}`);
   });
 
   it('bakes in no secrets', () => {

@@ -9,7 +9,7 @@ import { drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
 import type { Destination, FolderIndex, FolderRef, ProbeResult, RemoteFile, UploadRequest } from '../destination';
-import { cloudFailure, FailureType, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../errors';
+import { cloudFailure, deadline, FailureType, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../errors';
 import { candidateNames, MAX_SUFFIX } from '../names';
 import { createDriveAuth } from './auth';
 import { fromGaxios } from './errors';
@@ -47,7 +47,9 @@ export function createGoogleDriveDestination(
   const auth = createDriveAuth(spec.credentials, config);
   const drive = driveApi({ version: 'v3', auth: auth.client });
   const apiUrl = config.GOOGLE_API_URL.replace(/\/+$/, '');
-  const call = { rootUrl: `${apiUrl}/`, timeout: REQUEST_TIMEOUT_MS };
+  // No gaxios `timeout`: it is an AbortSignal.timeout, armed until it fires; guarded() gives each
+  // request a deadline it clears (errors.ts `deadline`).
+  const call = { rootUrl: `${apiUrl}/` };
   const rootParts = spec.rootFolder.split('/').filter(Boolean);
   const folders = new Map<string, Promise<FolderRef>>();
 
@@ -55,16 +57,23 @@ export function createGoogleDriveDestination(
    * A googleapis call with typed failures. A 401 gets one forced refresh and one more try: the client
    * refreshes on its own only while it does not know the token's expiry.
    */
-  async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  async function guarded<T>(
+    what: string,
+    fn: (options: typeof call & { signal: AbortSignal }) => Promise<T>,
+    limit: { ms?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
+      const due = deadline(limit.signal, limit.ms ?? REQUEST_TIMEOUT_MS);
       try {
-        return await fn();
+        return await fn({ ...call, signal: due.signal });
       } catch (err) {
         if ((err as { status?: number }).status === 401 && attempt === 0) {
           await auth.token(true);
           continue;
         }
         throw fromGaxios(what, err);
+      } finally {
+        due.clear();
       }
     }
   }
@@ -73,8 +82,8 @@ export function createGoogleDriveDestination(
     const out: T[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await guarded('list files', () =>
-        drive.files.list({ q, fields: `nextPageToken,files(${fields})`, pageSize: 1000, pageToken }, call),
+      const res = await guarded('list files', (o) =>
+        drive.files.list({ q, fields: `nextPageToken,files(${fields})`, pageSize: 1000, pageToken }, o),
       );
       out.push(...((res.data.files ?? []) as T[]));
       pageToken = res.data.nextPageToken ?? undefined;
@@ -107,10 +116,10 @@ export function createGoogleDriveDestination(
   async function level(parentId: string, name: string): Promise<string> {
     const found = await foldersNamed(parentId, name);
     if (found.length) return oldest(found).id;
-    const res = await guarded('create folder', () =>
+    const res = await guarded('create folder', (o) =>
       drive.files.create(
         { requestBody: { name, mimeType: FOLDER_MIME, parents: [parentId] }, fields: 'id,createdTime' },
-        call,
+        o,
       ),
     );
     const created = res.data as FolderJson;
@@ -209,23 +218,27 @@ export function createGoogleDriveDestination(
     let file: DriveFileJson;
     const small = req.size !== undefined && req.size < config.DRIVE_RESUMABLE_CUTOFF;
     if (small && !req.checkpoint?.sessionUri) {
-      file = await guarded('multipart upload', async () => {
-        const body = await req.open(0);
-        let sourceError: unknown;
-        body.once('error', (e) => (sourceError = e));
-        try {
-          const res = await drive.files.create(
-            { requestBody: metadata, media: { mimeType: metadata.mimeType, body }, fields: FILE_FIELDS },
-            { ...call, timeout: UPLOAD_TIMEOUT_MS, signal: req.signal },
-          );
-          return res.data as DriveFileJson;
-        } catch (err) {
-          // A source that failed mid-stream explains the failed request better than the request's own error.
-          throw sourceError ?? err;
-        } finally {
-          body.destroy();
-        }
-      });
+      file = await guarded(
+        'multipart upload',
+        async (o) => {
+          const body = await req.open(0);
+          let sourceError: unknown;
+          body.once('error', (e) => (sourceError = e));
+          try {
+            const res = await drive.files.create(
+              { requestBody: metadata, media: { mimeType: metadata.mimeType, body }, fields: FILE_FIELDS },
+              o,
+            );
+            return res.data as DriveFileJson;
+          } catch (err) {
+            // A source that failed mid-stream explains the failed request better than the request's own error.
+            throw sourceError ?? err;
+          } finally {
+            body.destroy();
+          }
+        },
+        { ms: UPLOAD_TIMEOUT_MS, signal: req.signal },
+      );
     } else {
       file = await resumableUpload(
         { apiUrl, token: auth.token, chunkSize: config.DRIVE_CHUNK_SIZE, fields: FILE_FIELDS, fetch: options.fetch },
@@ -239,8 +252,8 @@ export function createGoogleDriveDestination(
   }
 
   async function stat(file: RemoteFile): Promise<RemoteFile | undefined> {
-    const res = await guarded('stat file', () =>
-      drive.files.get({ fileId: file.id, fields: FILE_FIELDS }, call).catch((err: unknown) => {
+    const res = await guarded('stat file', (o) =>
+      drive.files.get({ fileId: file.id, fields: FILE_FIELDS }, o).catch((err: unknown) => {
         if ((err as { status?: number }).status === 404) return undefined;
         throw err;
       }),
@@ -254,12 +267,10 @@ export function createGoogleDriveDestination(
    * failed verification, stays restorable for 30 days should the call have been wrong.
    */
   async function remove(file: RemoteFile): Promise<void> {
-    await guarded('trash file', () =>
-      drive.files
-        .update({ fileId: file.id, requestBody: { trashed: true }, fields: 'id' }, call)
-        .catch((err: unknown) => {
-          if ((err as { status?: number }).status !== 404) throw err;
-        }),
+    await guarded('trash file', (o) =>
+      drive.files.update({ fileId: file.id, requestBody: { trashed: true }, fields: 'id' }, o).catch((err: unknown) => {
+        if ((err as { status?: number }).status !== 404) throw err;
+      }),
     );
   }
 

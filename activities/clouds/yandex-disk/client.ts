@@ -14,7 +14,7 @@ import {
   networkFailure,
   REQUEST_TIMEOUT_MS,
   retryAfterMs,
-  withTimeout,
+  deadline,
 } from '../errors';
 
 export interface YandexResource {
@@ -98,6 +98,9 @@ export class YandexDiskClient {
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      // Cleared once the body is read: an AbortSignal.timeout would hold the finished request (errors.ts).
+      const due = deadline(signal, REQUEST_TIMEOUT_MS);
+      let text: string;
       try {
         res = await this.doFetch(url, {
           method,
@@ -107,16 +110,18 @@ export class YandexDiskClient {
             ...(body !== undefined && { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+          signal: due.signal,
           // A redirect would carry the token to wherever it points: an answer, not an instruction.
           redirect: 'manual',
         });
+        text = await res.text();
       } catch (err) {
         if (signal?.aborted) throw err;
         throw networkFailure(`${method} ${url.pathname}`, err);
+      } finally {
+        due.clear();
       }
       if (res.status === 401 && attempt === 0 && (await this.refresh())) continue;
-      const text = await res.text();
       const json = text ? (safeJson(text) as T & YandexErrorBody) : ({} as T & YandexErrorBody);
       if (res.ok) return json;
       throw new YandexApiError(
