@@ -14,8 +14,12 @@
 import type { CopyPlanItem } from '../../lib/copy-plan';
 import type { Destination, FolderIndex, FolderRef, ProbeResult } from '../clouds/destination';
 
-/** Listings kept per worker: a large folder's listing is its files' names and tags (~200 bytes each). */
-export const MAX_LISTINGS = 32;
+/**
+ * Listings kept per worker. A page of 500 items may span 500 folders (a plan that lists its albums
+ * interleaved): fewer than that and a page evicts the listings its own later batches need, and every
+ * photo costs a probe of its own again. A listing holds its folder's names and tags (~200 bytes a file).
+ */
+export const MAX_LISTINGS = 1024;
 
 export interface SharedListing {
   probe(name: string, item: CopyPlanItem): Promise<ProbeResult>;
@@ -37,7 +41,7 @@ function shared(index: FolderIndex): SharedListing {
   };
 }
 
-/** The worker's listings, by account, scope (plan and page) and folder; forgets all when full. */
+/** The worker's listings, by account, scope (plan and page) and folder; forgets the oldest when full. */
 export function createListings(max = MAX_LISTINGS) {
   const map = new Map<string, Promise<SharedListing>>();
   return {
@@ -47,7 +51,8 @@ export function createListings(max = MAX_LISTINGS) {
       const k = `${account}\0${scope}\0${relDir}`;
       let p = map.get(k);
       if (!p) {
-        if (map.size >= max) map.clear();
+        // Insertion order is age: the oldest listings belong to pages that have finished.
+        if (map.size >= max) map.delete(map.keys().next().value!);
         p = dest.listFolder(folder).then(shared);
         map.set(k, p);
         // A failed listing is not kept: the next caller lists again (or probes).

@@ -76,6 +76,17 @@ describe('requests per small file', () => {
     expect(first.perFile, JSON.stringify(first.byKind)).toBeLessThanOrEqual(1.2);
   });
 
+  it('Drive: a page whose photos interleave 60 albums still lists each album once', async () => {
+    // More folders in one page than a small listing cache holds: each batch would evict the listings
+    // the next batches need, and every photo would cost a probe of its own again.
+    const items = stack.makeFiles(`a${randomUUID().slice(0, 4)}`, FILES, undefined, 60);
+    const first = await copy(items, stack.driveSpec(`Requests ${randomUUID().slice(0, 6)}`), stack.drive.requestCounts);
+    expect(first.summary).toMatchObject({ copied: FILES, failed: 0 });
+    // Per folder: its lookup, the check after its creation and one listing; per photo: its upload.
+    expect(first.byKind['files.list'], JSON.stringify(first.byKind)).toBeLessThanOrEqual(3 * 62);
+    expect(first.byKind['upload (multipart)']).toBe(FILES);
+  });
+
   it('Yandex: upload link, PUT and the tagging PATCH a file, no operation poll, one listing per folder', async () => {
     const items = photos(`y${randomUUID().slice(0, 4)}`);
     const spec = stack.yandexSpec(`Requests ${randomUUID().slice(0, 6)}`);

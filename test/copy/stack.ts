@@ -48,13 +48,14 @@ export async function startCopyStack(opts: { latencyMs?: number; env?: Record<st
     prefix: string,
     n: number,
     sizeOf: (i: number) => number = () => 2048 + Math.floor(Math.random() * 30_000),
+    albums = 3,
   ) =>
     Array.from({ length: n }, (_, i): CopyPlanItem => {
       const path = `/${prefix}/file-${i}.bin`;
       const sums = source.addFile(path, randomBytes(sizeOf(i)));
       return {
         key: `${prefix}-${i}`,
-        relPath: `${prefix}/sub-${i % 3}/file-${i}.bin`,
+        relPath: `${prefix}/sub-${i % albums}/file-${i}.bin`,
         sourceUrl: source.urlOf(path),
         size: sums.size,
         md5: sums.md5,
