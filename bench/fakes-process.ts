@@ -113,6 +113,7 @@ export interface FakesReady {
   googleClientSecret: string;
   googleAuthUrl: string;
   googleTokenUrl: string;
+  googleRevokeUrl: string;
   yandexClientId: string;
   yandexClientSecret: string;
   yandexOAuthUrl: string;
@@ -127,6 +128,7 @@ serveRpc(methods, {
   googleClientSecret: googleOAuth.clientSecret,
   googleAuthUrl: googleOAuth.authUrl,
   googleTokenUrl: googleOAuth.tokenUrl,
+  googleRevokeUrl: googleOAuth.revokeUrl,
   yandexClientId: yandexOAuth.clientId,
   yandexClientSecret: yandexOAuth.clientSecret,
   yandexOAuthUrl: yandexOAuth.url,

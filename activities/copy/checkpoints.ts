@@ -82,14 +82,31 @@ export class CheckpointStore {
   }
 
   async load(ref: CheckpointRef): Promise<StoredCheckpoint | undefined> {
-    const { rows } = await this.pool.query<Row>(
-      `update copy_upload_checkpoints set resumes = resumes + 1, updated_at = now()
-        where plan_id = $1 and destination_key = $2 and seq = $3 and item_key = $4
-        returning name, session_key_id, session, confirmed_offset, total, resumes`,
-      [ref.planId, ref.destinationKey, ref.seq, ref.key],
+    return (await this.loadMany(ref.planId, ref.destinationKey, [ref])).get(ref.seq);
+  }
+
+  /**
+   * The checkpoints of many items in one statement (a batch of photos asks once, not once a photo);
+   * each counts this attempt as one more resume, as `load` does.
+   */
+  async loadMany(
+    planId: string,
+    destinationKey: string,
+    items: ReadonlyArray<Pick<CheckpointRef, 'seq' | 'key'>>,
+  ): Promise<Map<number, StoredCheckpoint>> {
+    const { rows } = await this.pool.query<Row & { seq: number }>(
+      `update copy_upload_checkpoints c set resumes = c.resumes + 1, updated_at = now()
+         from unnest($3::int[], $4::text[]) as i(seq, item_key)
+        where c.plan_id = $1 and c.destination_key = $2 and c.seq = i.seq and c.item_key = i.item_key
+        returning c.seq, c.name, c.session_key_id, c.session, c.confirmed_offset, c.total, c.resumes`,
+      [planId, destinationKey, items.map((i) => i.seq), items.map((i) => i.key)],
     );
-    const row = rows[0];
-    if (!row) return undefined;
+    const stored = new Map<number, StoredCheckpoint>();
+    for (const row of rows) stored.set(row.seq, await this.fromRow(row));
+    return stored;
+  }
+
+  private async fromRow(row: Row): Promise<StoredCheckpoint> {
     const sessionUri = row.resumes > MAX_RESUMES ? undefined : await this.open(row.session_key_id, row.session);
     if (!sessionUri) return { name: row.name };
     return {
@@ -131,8 +148,15 @@ export class CheckpointStore {
     );
   }
 
-  /** The item's checkpoint for one attempt: its writes go one after another, in the order they were made. */
-  forItem(ref: CheckpointRef, onError: (err: unknown) => void = () => undefined): ItemCheckpoint {
+  /**
+   * The item's checkpoint for one attempt: its writes go one after another, in the order they were made.
+   * `preloaded`: what loadMany already read for this attempt (load() then asks PostgreSQL nothing).
+   */
+  forItem(
+    ref: CheckpointRef,
+    onError: (err: unknown) => void = () => undefined,
+    preloaded?: { stored: StoredCheckpoint | undefined },
+  ): ItemCheckpoint {
     let chain: Promise<void> = Promise.resolve();
     const enqueue = (write: () => Promise<void>) => {
       const done = chain.then(write);
@@ -143,7 +167,7 @@ export class CheckpointStore {
     let pending: UploadCheckpoint | undefined;
     return {
       load: async () => {
-        const stored = await this.load(ref);
+        const stored = preloaded ? preloaded.stored : await this.load(ref);
         session = stored?.checkpoint?.sessionUri;
         return stored;
       },

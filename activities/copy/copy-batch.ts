@@ -15,7 +15,7 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CopyItemResult } from '../../lib/copy-plan';
 import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
 import { recordFailure } from '../../lib/metrics';
-import type { ItemCheckpoint } from './checkpoints';
+import type { ItemCheckpoint, StoredCheckpoint } from './checkpoints';
 import { copyItem, resumeDetails, type CopyFileEnv, type CopyHeartbeat } from './copy-file';
 import type { BatchRetry, CopyBatchInput, CopyBatchResult } from './types';
 
@@ -27,8 +27,10 @@ export interface CopyBatchHeartbeat {
 }
 
 export interface CopyBatchEnv extends Omit<CopyFileEnv, 'record' | 'checkpoint'> {
-  /** The durable upload checkpoint of the item at `seq`. */
-  checkpointOf(seq: number, key: string): ItemCheckpoint;
+  /** The stored upload checkpoints of the batch's items, read in one go (most photos have none). */
+  loadCheckpoints(items: ReadonlyArray<{ seq: number; key: string }>): Promise<Map<number, StoredCheckpoint>>;
+  /** The durable upload checkpoint of the item at `seq`, its stored state read by loadCheckpoints. */
+  checkpointOf(seq: number, key: string, stored: StoredCheckpoint | undefined): ItemCheckpoint;
   /** Stores final outcomes in one statement. */
   recordMany(rows: CopyBatchResult['results']): Promise<void>;
   /** Forgets cached state an item's failure may have made stale (its folder). */
@@ -62,6 +64,7 @@ export async function copyBatch(input: CopyBatchInput, env: CopyBatchEnv): Promi
   const timer = setInterval(beat, Math.max(200, Math.min(1000, (ctx.info.heartbeatTimeoutMs ?? 3000) / 3)));
 
   const todo = input.items.filter(({ seq }) => !settled.has(seq));
+  const stored = await env.loadCheckpoints(todo.map(({ seq, item }) => ({ seq, key: item.key })));
   let next = 0;
   const lane = async () => {
     while (next < todo.length && !signal.aborted) {
@@ -72,7 +75,7 @@ export async function copyBatch(input: CopyBatchInput, env: CopyBatchEnv): Promi
       try {
         result = await copyItem(
           { planId: input.planId, seq, item, destination: input.destination, options: input.options },
-          { ...env, record: async () => undefined, checkpoint: env.checkpointOf(seq, item.key) },
+          { ...env, record: async () => undefined, checkpoint: env.checkpointOf(seq, item.key, stored.get(seq)) },
           details,
           signal,
         );

@@ -8,7 +8,7 @@ import { FailureType } from '../../lib/failures';
 import { createDestination } from '../clouds';
 import type { Destination, FolderRef } from '../clouds/destination';
 import type { ActivityDeps } from '../deps';
-import { CheckpointStore, type CheckpointRef } from './checkpoints';
+import { CheckpointStore, type CheckpointRef, type StoredCheckpoint } from './checkpoints';
 import { createListings } from './listings';
 import { copyBatch } from './copy-batch';
 import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
@@ -65,9 +65,11 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
   };
   // Beside the plans, in the same database (plans() says so when there is none).
   const checkpoints = () => (plans(), new CheckpointStore(deps.pool!, deps.config.encryptionKeys));
-  const checkpointOf = (ref: CheckpointRef) =>
-    checkpoints().forItem(ref, (err) =>
-      deps.logger.warn({ err, planId: ref.planId, seq: ref.seq }, 'could not store an upload offset'),
+  const checkpointOf = (ref: CheckpointRef, preloaded?: { stored: StoredCheckpoint | undefined }) =>
+    checkpoints().forItem(
+      ref,
+      (err) => deps.logger.warn({ err, planId: ref.planId, seq: ref.seq }, 'could not store an upload offset'),
+      preloaded,
     );
   const clients = boundedCache<Destination>();
   const listings = createListings();
@@ -152,8 +154,12 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
         destination: dest,
         ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
         recordMany: (rows) => store.recordMany(input.planId, destinationKey(input.destination), rows),
-        checkpointOf: (seq, itemKey) =>
-          checkpointOf({ planId: input.planId, destinationKey: destinationKey(input.destination), seq, key: itemKey }),
+        loadCheckpoints: (items) => checkpoints().loadMany(input.planId, destinationKey(input.destination), items),
+        checkpointOf: (seq, itemKey, stored) =>
+          checkpointOf(
+            { planId: input.planId, destinationKey: destinationKey(input.destination), seq, key: itemKey },
+            { stored },
+          ),
         onItemFailed: (relPath) => forgetFolder(key, relPath),
         folderIndex: (relDir, folder) => listings.of(dest, key, scope, relDir, folder),
       });

@@ -109,6 +109,32 @@ describe('upload checkpoints', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it("of a batch are read in one statement, each item's own and counted as a resume", async () => {
+    const refs = await plannedItem(4);
+    const keys = [key()];
+    const store = new CheckpointStore(pool, keys);
+    await store.save(refs[1]!, '1.bin', { sessionUri: SESSION, confirmedOffset: 8, total: 16 });
+    await store.save(refs[3]!, '3.bin', { sessionUri: `${SESSION}3`, confirmedOffset: 0, total: 16 });
+    const counted = counting(pool);
+    const batchStore = new CheckpointStore(counted.pool, keys);
+    // Position 3 holds another item's row (the plan was saved again with other items): not this one's.
+    const items = refs.map(({ seq, key: k }) => ({ seq, key: seq === 3 ? 'another item' : k }));
+    const loaded = await batchStore.loadMany(refs[0]!.planId, 'google_drive:Ferry', items);
+    expect(counted.statements).toBe(1);
+    expect([...loaded.keys()]).toEqual([1]);
+    expect(loaded.get(1)).toEqual({
+      name: '1.bin',
+      checkpoint: { sessionUri: SESSION, confirmedOffset: 8, total: 16 },
+    });
+    // An item given what the batch read asks PostgreSQL nothing more.
+    const item = batchStore.forItem(refs[1]!, undefined, { stored: loaded.get(1) });
+    expect((await item.load())?.name).toBe('1.bin');
+    expect(counted.statements).toBe(1);
+    // The batch's read counted as a resume, as load() does: after MAX_RESUMES in all the session is given up.
+    for (let i = 1; i < MAX_RESUMES; i++) expect((await store.load(refs[1]!))?.checkpoint).toBeDefined();
+    expect(await store.load(refs[1]!)).toEqual({ name: '1.bin' });
+  });
+
   it('are deleted with the outcome that ends them, one item or a batch', async () => {
     const refs = await plannedItem(3);
     const store = new CheckpointStore(pool, [key()]);
