@@ -16,7 +16,7 @@ import { peakRssMb, resetPeakRss, rssMb, startBenchStack } from './copy-stack';
 import { ARCHIVE_HOST, runArchive, startApi } from './gallery-flow';
 import { bytesKnob, intKnob, round1, round2 } from './knobs';
 import type { PlainMethods } from './plain-copier';
-import { cpuSeconds } from './proc';
+import { cpuSeconds, machineBusySeconds } from './proc';
 import { forkHelper } from './rpc';
 import { runBenchmark } from './harness';
 
@@ -75,6 +75,11 @@ async function main() {
     const google = await fakes.call('googleTokens');
     const token = cloud === 'drive' ? google.accessToken : await fakes.call('yandexToken');
     let before = (await fakes.call('counts'))[cloud];
+    const plainCpuBefore = {
+      copier: cpuSeconds(plain.pid),
+      fakes: cpuSeconds(fakes.pid),
+      machine: machineBusySeconds(),
+    };
     const p = await plain.call('gallery', {
       cloud,
       apiUrl: cloud === 'drive' ? fakes.ready.driveUrl : fakes.ready.yandexUrl,
@@ -84,6 +89,13 @@ async function main() {
       listingUrl: `${fakes.ready.galleryUrl}${listingPath}?json=true`,
     });
     if (p.copied !== FILES) throw new Error(`the plain copier copied ${p.copied}/${FILES}`);
+    // CPU per photo, every party's and the whole machine's: what bounds each side on a small machine.
+    const plainCpu = {
+      copier: round1(cpuSeconds(plain.pid) - plainCpuBefore.copier),
+      fakes: round1(cpuSeconds(fakes.pid) - plainCpuBefore.fakes),
+      machine: round1(machineBusySeconds() - plainCpuBefore.machine),
+      wall: round1(p.ms / 1000),
+    };
     let after = (await fakes.call('counts'))[cloud];
     const plainRequests = after.total - before.total;
     const plainRate = FILES / (p.ms / 1000);
@@ -98,6 +110,7 @@ async function main() {
       worker: cpuSeconds(worker.pid!),
       workflowWorker: workflowWorker && cpuSeconds(workflowWorker.pid!),
       fakes: cpuSeconds(fakes.pid),
+      machine: machineBusySeconds(),
     };
     const progress: Array<[number, number]> = [[0, 0]];
     const rss: Array<{ t: number; activities: number; workflows?: number }> = [];
@@ -117,6 +130,9 @@ async function main() {
       activityWorker: Math.round(cpuSeconds(worker.pid!) - cpuBefore.worker),
       workflowWorker: workflowWorker && Math.round(cpuSeconds(workflowWorker.pid!) - cpuBefore.workflowWorker!),
       fakes: Math.round(cpuSeconds(fakes.pid) - cpuBefore.fakes),
+      // The rest of the machine: the Temporal server, PostgreSQL and the API (and anything else running).
+      machine: Math.round(machineBusySeconds() - cpuBefore.machine),
+      wall: Math.round(ferryMs / 1000),
     };
     const history = await maxHistory(client);
     say(
@@ -151,6 +167,9 @@ async function main() {
           .filter(([, v]) => v),
       ),
       cpuSeconds: cpu,
+      plainCpuSeconds: plainCpu,
+      cpuMsPerFile: round2((cpu.machine * 1000) / FILES),
+      plainCpuMsPerFile: round2((plainCpu.machine * 1000) / FILES),
       galleryBytes: gallery.totalBytes,
     };
     const seconds = (ms: number) => Math.round(ms / 100) / 10;
