@@ -8,7 +8,7 @@ import proto from '@temporalio/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listBackupSchedules } from '../../lib/backup-schedules';
 import type { PhotoBackupResult } from '../../workflows/photo-backup';
-import { modernSizes } from '../fakes/vk-world';
+import { modernSizes } from '../../fakes/vk-world';
 import { testClient } from '../helpers/temporal';
 import { IVAN_REPORT, runCli, startApi, startWorld, YANDEX_TOKEN, yandexFolder, type World } from '../vk/harness';
 

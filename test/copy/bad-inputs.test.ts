@@ -9,7 +9,7 @@ import type { CopyPlanItem, CopySummary, DestinationSpec } from '../../lib/copy-
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { copyToCloud } from '../../workflows';
-import { FOLDER_MIME } from '../fakes/google-drive';
+import { FOLDER_MIME } from '../../fakes/google-drive';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startCopyStack, type CopyStack } from './stack';
 

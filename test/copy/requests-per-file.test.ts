@@ -10,7 +10,7 @@ import type { CopyPlanItem, CopySummary, DestinationSpec } from '../../lib/copy-
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { copyToCloud } from '../../workflows';
-import type { RequestCounts } from '../fakes/request-counts';
+import type { RequestCounts } from '../../fakes/request-counts';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startCopyStack, type CopyStack } from './stack';
 

@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
-import { startDriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake } from '../fakes/google-oauth';
-import { startSourceServer } from '../fakes/source-server';
-import { startYandexDiskFake } from '../fakes/yandex-disk';
-import { startYandexOAuthFake } from '../fakes/yandex-oauth';
+import { startDriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake } from '../../fakes/google-oauth';
+import { startSourceServer } from '../../fakes/source-server';
+import { startYandexDiskFake } from '../../fakes/yandex-disk';
+import { startYandexOAuthFake } from '../../fakes/yandex-oauth';
 import { testConfig } from '../helpers/config';
 
 export async function startCopyStack(opts: { latencyMs?: number; env?: Record<string, string> } = {}) {

@@ -8,7 +8,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { workflowIdOf } from '../../lib/cloud-archive';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { TRANSFER_WORKFLOW_TYPES } from '../../api/transfers-metric';
 import { SCHEDULE_TO_START_BUCKETS_MS, sdkTelemetryOptions, startWorkerHealthServer } from '../../workers/metrics';
 import { archive, body, callback, consent, onCleanup, photos, start, startStack, type Stack } from '../gallery/harness';

@@ -12,7 +12,7 @@ import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
 import { utcDay } from '../../lib/etl-windows';
 import { etlRun, type EtlRunInput } from '../../workflows/etl-run';
-import { HOSTILE_KINDS, renderRecord, type HostileKind } from '../fakes/itresume';
+import { HOSTILE_KINDS, renderRecord, type HostileKind } from '../../fakes/itresume';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { attemptsOn, etlWorld, type EtlWorld } from './harness';
 

@@ -9,7 +9,7 @@ import { createActivities } from '../../activities';
 import { workflowIdOf } from '../../lib/cloud-archive';
 import { FerryCloudType, FerryJob, FerryStatus } from '../../lib/search-attributes';
 import { withWorker } from '../helpers/temporal';
-import type { GalleryEntry } from '../fakes/gallery';
+import type { GalleryEntry } from '../../fakes/gallery';
 import {
   archive,
   body,

@@ -12,7 +12,7 @@ import { listingUrlFor } from '../../activities/gallery/listing';
 import { PlanStore } from '../../activities/copy/plan-store';
 import { createPool, type Pool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { startGalleryFake, type GalleryFake } from '../fakes/gallery';
+import { startGalleryFake, type GalleryFake } from '../../fakes/gallery';
 import { testConfig } from '../helpers/config';
 import { ARCHIVE_HOST, onCleanup } from './harness';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackup } from '../../lib/backup-status';
 import { formatReport } from '../../lib/photo-naming';
 import { vkBackup, type VkBackupInput } from '../../workflows/vk-backup';
-import { FOLDER_MIME } from '../fakes/google-drive';
+import { FOLDER_MIME } from '../../fakes/google-drive';
 import { testClient } from '../helpers/temporal';
 import { IVAN_REPORT, startWorld, YANDEX_TOKEN, yandexFolder, type World } from './harness';
 
