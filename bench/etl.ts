@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import type { LoadStages } from '../activities/db/etl-load';
+import type { LoadStages } from '../lib/jobs/etl-run';
 import { ferryDataConverter } from '../lib/codec';
 import { loadConfig } from '../lib/config';
 import { startGoogleOAuthFake } from '../fakes/google-oauth';

@@ -12,7 +12,7 @@ import { loadConfig } from '../lib/config';
 import { freePort } from '../dev/ports';
 import { createClient } from '../lib/temporal';
 import { formatBytes, progressBar } from '../cli/progress';
-import type { BackupStatus } from '../lib/backup-status';
+import type { BackupStatus } from '../client/backup-status';
 import { startGalleryFake } from '../fakes/gallery';
 import { startDriveFake } from '../fakes/google-drive';
 import { startGoogleOAuthFake } from '../fakes/google-oauth';

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlanStore } from '../../activities/copy/plan-store';
-import type { CopyPlanItem, CopySummary, DestinationSpec, PlanRef } from '../../lib/copy-plan';
+import type { CopyPlanItem, CopySummary, DestinationSpec, PlanRef } from '../../lib/jobs/copy-to-cloud';
 import { createPool } from '../../lib/db';
 import { copyToCloud } from '../../workflows';
 import { startDriveFake, type DriveFake } from '../../fakes/google-drive';

@@ -2,7 +2,7 @@
 // all real HTTP fakes on loopback, plus the Config and destination specs that point Ferry at them.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../lib/config';
-import type { CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
+import type { CopyPlanItem, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 import { startDriveFake } from '../../fakes/google-drive';
 import { startGoogleOAuthFake } from '../../fakes/google-oauth';
 import { startSourceServer } from '../../fakes/source-server';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { workflowIdOf } from '../../lib/cloud-archive';
+import { workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { freePort } from '../../dev/ports';
 import { TRANSFER_WORKFLOW_TYPES } from '../../api/transfers-metric';
 import { SCHEDULE_TO_START_BUCKETS_MS, sdkTelemetryOptions, startWorkerHealthServer } from '../../workers/metrics';
