@@ -10,7 +10,7 @@ import { migrate } from '../lib/migrate';
 import { freePort } from '../dev/ports';
 import { FERRY_SEARCH_ATTRIBUTES } from '../lib/search-attributes';
 import { buildEntry, buildWorkflowBundle } from '../scripts/build';
-import { startDevServer } from '../test/helpers/dev-server';
+import { startDevServer } from '../dev/temporal-dev-server';
 import type { FakesMethods, FakesOptions, FakesReady } from './fakes-process';
 import { forkHelper, type BenchProcess } from './rpc';
 import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';

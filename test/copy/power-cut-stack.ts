@@ -13,7 +13,7 @@ import { startEmbeddedPostgres, type EmbeddedDb } from '../../dev/embedded-postg
 import { migrate } from '../../lib/migrate';
 import { freePort } from '../../dev/ports';
 import { testConfig } from '../helpers/config';
-import { spawnDevServer } from '../helpers/dev-server';
+import { spawnDevServer } from '../../dev/temporal-dev-server';
 import { testClient } from '../helpers/temporal';
 
 export interface PowerCutStack {

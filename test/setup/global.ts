@@ -13,7 +13,7 @@ import { freePort } from '../../dev/ports';
 import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { findTemporalCli } from '../../dev/temporal-cli';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/tracing';
-import { startDevServer } from '../helpers/dev-server';
+import { startDevServer } from '../../dev/temporal-dev-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
