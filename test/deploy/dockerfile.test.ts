@@ -93,7 +93,7 @@ describe('.dockerignore', () => {
     for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'api/main.ts', 'workers/main.ts']) {
       expect(sent, f).toContain(f);
     }
-    for (const dir of ['api/', 'workers/', 'workflows/', 'activities/', 'lib/', 'db/migrations/']) {
+    for (const dir of ['api/', 'workers/', 'workflows/', 'activities/', 'client/', 'lib/', 'db/migrations/']) {
       const all = files.filter((f) => f.startsWith(dir) && !f.endsWith('.md'));
       expect(all.length, dir).toBeGreaterThan(0);
       expect(
