@@ -1,5 +1,5 @@
 // What the copy benchmarks (bench:large, bench:many, bench:gallery) start and stop: embedded
-// PostgreSQL, a Temporal dev server (the CLI from lib/temporal-cli.ts), the fakes in their own process
+// PostgreSQL, a Temporal dev server (the CLI from dev/temporal-cli.ts), the fakes in their own process
 // (bench/fakes-process.ts) and the worker processes (harness.ts): the one that runs the activities is
 // measured alone.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateRecord } from '../activities/itresume/record';
-import { startItResumeFake } from '../test/fakes/itresume';
+import { startItResumeFake } from '../fakes/itresume';
 
 export const DAY = '2024-10-08';
 export const COLUMNS =

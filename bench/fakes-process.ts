@@ -1,14 +1,14 @@
 // The benchmarks' outside world in a process of its own: the Google and Yandex OAuth fakes, the Drive
 // and Yandex Disk fakes (bytes hashed, not kept), the file host and the gallery platform, from
-// test/fakes/. Neither Ferry nor a baseline shares this event loop, so both see the same stand-ins
+// fakes/. Neither Ferry nor a baseline shares this event loop, so both see the same stand-ins
 // at the same cost. Options come as JSON in argv[2]; the parent drives it over IPC (bench/rpc.ts).
 import { randomBytes } from 'node:crypto';
-import { startGalleryFake } from '../test/fakes/gallery';
-import { startDriveFake } from '../test/fakes/google-drive';
-import { startGoogleOAuthFake } from '../test/fakes/google-oauth';
-import { startSourceServer } from '../test/fakes/source-server';
-import { startYandexDiskFake } from '../test/fakes/yandex-disk';
-import { startYandexOAuthFake } from '../test/fakes/yandex-oauth';
+import { startGalleryFake } from '../fakes/gallery';
+import { startDriveFake } from '../fakes/google-drive';
+import { startGoogleOAuthFake } from '../fakes/google-oauth';
+import { startSourceServer } from '../fakes/source-server';
+import { startYandexDiskFake } from '../fakes/yandex-disk';
+import { startYandexOAuthFake } from '../fakes/yandex-oauth';
 import { serveRpc } from './rpc-serve';
 
 export interface FakesOptions {

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
-import { freePort } from '../lib/ports';
+import { freePort } from '../dev/ports';
 import { writeCharts } from './chart';
 import { peakRssMb, resetPeakRss, rssMb, startBenchStack } from './copy-stack';
 import { ARCHIVE_HOST, runArchive, startApi } from './gallery-flow';

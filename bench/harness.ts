@@ -5,12 +5,12 @@
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { migrate } from '../lib/migrate';
-import { freePort } from '../lib/ports';
+import { freePort } from '../dev/ports';
 import { FERRY_SEARCH_ATTRIBUTES } from '../lib/search-attributes';
 import { buildEntry, buildWorkflowBundle } from '../scripts/build';
-import { startDevServer } from '../test/helpers/dev-server';
+import { startDevServer } from '../dev/temporal-dev-server';
 import type { FakesMethods, FakesOptions, FakesReady } from './fakes-process';
 import { forkHelper, type BenchProcess } from './rpc';
 import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';
@@ -39,9 +39,6 @@ export type Fakes = BenchProcess<FakesMethods, FakesReady>;
 /** The clouds, their OAuth servers, the file host and the gallery platform, in a process of their own. */
 export const startFakes = (options: FakesOptions, stops: Stops): Promise<Fakes> =>
   forkHelper<FakesMethods, FakesReady>('bench/fakes-process.ts', { args: [JSON.stringify(options)], stops });
-
-/** The worker's Node flags and native env as the image runs it (workers/node-flags.ts); BENCH_WORKER_NODE_FLAGS replaces the flags for experiments. */
-export { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';
 
 /** Compiles bench/worker.ts as `npm run build` compiles the real worker (dist/, next to its node_modules). */
 export async function buildBenchWorker(): Promise<string> {
@@ -83,6 +80,7 @@ async function forkBenchWorker(options: {
   stdio?: StdioOptions;
   stops: Stops;
 }): Promise<ChildProcess> {
+  // The worker's Node flags and native env as the image runs it; BENCH_WORKER_NODE_FLAGS replaces the flags for experiments.
   const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? WORKER_NODE_FLAGS;
   const worker = fork(await buildBenchWorker(), [options.activities], {
     env: { ...WORKER_NATIVE_ENV, ...options.env },

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { PlanStore } from '../activities/copy/plan-store';
 import { loadConfig } from '../lib/config';
-import type { DestinationSpec } from '../lib/copy-plan';
+import type { DestinationSpec } from '../lib/jobs/copy-to-cloud';
 import { copyToCloud } from '../workflows';
 import { writeCharts } from './chart';
 import { peakRssMb, resetPeakRss, rssMb, startBenchStack, type BenchStack } from './copy-stack';

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { PlanStore } from '../activities/copy/plan-store';
-import type { CopyPlanItem, DestinationSpec } from '../lib/copy-plan';
+import type { CopyPlanItem, DestinationSpec } from '../lib/jobs/copy-to-cloud';
 import { copyToCloud } from '../workflows';
 import { writeCharts } from './chart';
 import { startBenchStack } from './copy-stack';

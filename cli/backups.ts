@@ -2,7 +2,6 @@
 // one (through scheduleBackup below), `ferry backups list|pause|resume|delete` looks after them.
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import type { PhotoSourceKind } from '../activities/photo-backup/types';
 import {
   createBackupSchedule,
   deleteBackupSchedule,
@@ -12,10 +11,10 @@ import {
   setBackupSchedulePaused,
   type BackupScheduleInfo,
   type BackupScheduleSpec,
-} from '../lib/backup-schedules';
+} from '../client/backup-schedules';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
+import type { PhotoBackupInput, PhotoSourceKind } from '../lib/jobs/photo-backup';
 import { createClient } from '../lib/temporal';
-import type { PhotoBackupInput } from '../workflows/photo-backup';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;

@@ -3,8 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { loadConfig } from '../lib/config';
-import { ensureEtlSchedule } from '../lib/etl-schedule';
+import { ensureEtlSchedule } from '../client/etl-schedule';
 import { rangeProblems, utcDay } from '../lib/etl-windows';
+import { ETL_RUN_WORKFLOW_TYPE, type EtlRunInput } from '../lib/jobs/etl-run';
 import { createClient } from '../lib/temporal';
 
 export function etlCommand(): Command {
@@ -40,17 +41,16 @@ export function etlCommand(): Command {
       const config = loadConfig();
       const client = await createClient(config);
       try {
-        const handle = await client.workflow.start('etlRun', {
+        const input: EtlRunInput = {
+          start: opts.start,
+          end: opts.end,
+          trigger: opts.start ? 'backfill' : 'manual',
+          lookbackHours: config.ETL_LOOKBACK_HOURS,
+        };
+        const handle = await client.workflow.start(ETL_RUN_WORKFLOW_TYPE, {
           workflowId: `etl-run-${randomUUID()}`,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
-          args: [
-            {
-              start: opts.start,
-              end: opts.end,
-              trigger: opts.start ? 'backfill' : 'manual',
-              lookbackHours: config.ETL_LOOKBACK_HOURS,
-            },
-          ],
+          args: [input],
         });
         console.log(`started ${handle.workflowId}`);
         if (opts.wait) console.log(JSON.stringify(await handle.result(), null, 2));

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
 import type { Config } from '../lib/config';
-import type { DestinationCredentials } from '../lib/copy-plan';
+import type { DestinationCredentials } from '../lib/jobs/copy-to-cloud';
 import { configDir } from './token-store';
 
 const SCOPE = 'https://www.googleapis.com/auth/drive.file';

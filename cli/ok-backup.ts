@@ -6,7 +6,6 @@ export function okBackupCommand(): Command {
   return photoBackupCommand({
     source: 'ok',
     name: 'ok-backup',
-    workflowType: 'okBackup',
     description: "back up an OK (Odnoklassniki) user's photos to Yandex Disk and/or Google Drive",
     userHelp: 'OK user id (e.g. 571000000001, https://ok.ru/profile/571000000001)',
     tokenVar: 'OK_ACCESS_TOKEN',

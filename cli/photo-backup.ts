@@ -8,15 +8,20 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
-import { describeBackup, type BackupStatus } from '../lib/backup-status';
+import { describeBackup, type BackupStatus } from '../client/backup-status';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
-import type { DestinationCredentials } from '../lib/copy-plan';
+import type { DestinationCredentials } from '../lib/jobs/copy-to-cloud';
 import { FailureType } from '../lib/failures';
 import { formatReport } from '../lib/photo-naming';
+import {
+  backupInputProblems,
+  DEFAULT_COUNT,
+  PHOTO_BACKUP_WORKFLOW_TYPES,
+  PHOTO_SOURCES,
+  type PhotoBackupInput,
+  type PhotoSourceKind,
+} from '../lib/jobs/photo-backup';
 import { createClient } from '../lib/temporal';
-import type { PhotoSourceKind } from '../activities/photo-backup/types';
-import type { PhotoBackupInput } from '../workflows/photo-backup';
-import { backupInputProblems, DEFAULT_COUNT, PHOTO_SOURCES } from '../workflows/photo-backup-input';
 import { scheduleBackup, scheduleOption, UsageError } from './backups';
 import { googleDriveCredentials } from './google-auth';
 import { askCancelOrLeave, formatBytes, progressBar } from './progress';
@@ -58,7 +63,6 @@ interface Options {
 export interface PhotoBackupCommand {
   source: PhotoSourceKind;
   name: string;
-  workflowType: 'vkBackup' | 'okBackup';
   description: string;
   userHelp: string;
   /** The variable the source's user token is read from, and what it is. */
@@ -180,7 +184,7 @@ async function run(cmd: PhotoBackupCommand, user: string, opts: Options): Promis
   if (schedule) return scheduleBackup(client, config, { input: { ...input, source: cmd.source }, schedule, what, say });
 
   const workflowId = `${cmd.source}-backup-${user.replace(/[^\w.-]/g, '_')}-${randomUUID().slice(0, 8)}`;
-  const handle = await client.workflow.start(cmd.workflowType, {
+  const handle = await client.workflow.start(PHOTO_BACKUP_WORKFLOW_TYPES[cmd.source], {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId,
     args: [input],
@@ -209,7 +213,7 @@ async function run(cmd: PhotoBackupCommand, user: string, opts: Options): Promis
   let status: BackupStatus | undefined;
   for (;;) {
     if (interrupted) return interrupted;
-    status = await describeBackup(client, workflowId, cmd.workflowType);
+    status = await describeBackup(client, workflowId, PHOTO_BACKUP_WORKFLOW_TYPES[cmd.source]);
     if (status && !interrupted) bar?.update(status);
     if (status && status.state !== 'running') break;
     await new Promise((r) => setTimeout(r, 500));

@@ -1,7 +1,7 @@
 // The CLI's progress bar (photos and bytes, ETA) fed by describeBackup, and the Ctrl-C question.
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
-import type { BackupStatus } from '../lib/backup-status';
+import type { BackupStatus } from '../client/backup-status';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

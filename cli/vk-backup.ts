@@ -8,7 +8,6 @@ export function vkBackupCommand(): Command {
   return photoBackupCommand({
     source: 'vk',
     name: 'vk-backup',
-    workflowType: 'vkBackup',
     description: "back up a VK user's photos to Yandex Disk and/or Google Drive",
     userHelp: 'VK user id or screen name (e.g. 1001, durov, https://vk.com/durov)',
     tokenVar: 'VK_TOKEN',

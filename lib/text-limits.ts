@@ -2,8 +2,8 @@
 // A payload over 2 MB fails its task for good, and 1,000 listed problems whose names and reasons are a
 // few KiB each (a listing's names may be 4 KiB; a reason may quote a URL) would reach it. Pure: safe
 // in workflows.
-import type { FileProblem } from './cloud-archive';
-import type { CopyItemResult } from './copy-plan';
+import type { FileProblem } from './jobs/cloud-archive';
+import type { CopyItemResult } from './jobs/copy-to-cloud';
 
 export const MAX_NAME_CHARS = 300;
 export const MAX_REASON_CHARS = 500;

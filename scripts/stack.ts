@@ -7,9 +7,9 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../lib/config';
-import { startEmbeddedPostgres, type EmbeddedDb } from '../lib/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedDb } from '../dev/embedded-postgres';
 import { devServerSearchAttributeArgs } from '../lib/search-attributes';
-import { findTemporalCli } from '../lib/temporal-cli';
+import { findTemporalCli } from '../dev/temporal-cli';
 import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';
 
 export interface Stack {

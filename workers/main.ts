@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { createWorkerConnection } from '../lib/temporal';
 import { startTracing } from '../lib/tracing';
-import { ensureEtlScheduleAtStart } from '../lib/etl-schedule';
+import { ensureEtlScheduleAtStart } from '../client/etl-schedule';
 import { createActivities } from '../activities';
 import { startWorkerHealthServer, sdkTelemetryOptions } from './metrics';
 import { installRuntime } from './runtime';

@@ -11,7 +11,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createGalleryActivities, PreparedPlan } from '../activities/gallery';
+import type { GalleryActivities, PreparedPlan } from '../activities/gallery/types';
 import {
   authorizeUpdate,
   AuthorizeRejection,
@@ -23,14 +23,12 @@ import {
   type CloudArchiveInput,
   type CloudArchiveState,
   type CloudArchiveStatus,
-} from '../lib/cloud-archive';
-import type { CopySummary, DestinationCredentials } from '../lib/copy-plan';
+} from '../lib/jobs/cloud-archive';
+import type { CopySummary, DestinationCredentials } from '../lib/jobs/copy-to-cloud';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
 import { FerryStatus } from '../lib/search-attributes';
 import { briefProblem } from '../lib/text-limits';
 import { copyToCloud } from './copy-to-cloud';
-
-type GalleryActivities = ReturnType<typeof createGalleryActivities>;
 
 // The user is waiting on the callback: a few quick attempts, then the fail link.
 const { exchangeAuthorizationCode } = proxyActivities<GalleryActivities>({

@@ -5,28 +5,25 @@
 import {
   ApplicationFailure,
   continueAsNew,
-  defineQuery,
   executeChild,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  CopyItemResult,
-  CopyOptions,
-  CopyProgress,
-  CopySummary,
-  DestinationSpec,
-  PlanRef,
-} from '../lib/copy-plan';
+import {
+  copyProgressQuery,
+  type CopyItemResult,
+  type CopyOptions,
+  type CopySummary,
+  type DestinationSpec,
+  type PlanRef,
+} from '../lib/jobs/copy-to-cloud';
 import { FailureType } from '../lib/failures';
 import type { CopyActivities, ResolvedCopyOptions } from '../activities/copy/types';
 import { copyPageProgressSignal, copyPlanPage } from './copy/page';
 import { addTally, appendCapped, emptyTally, progressOf, type PageProgress, type Tally } from './copy/tally';
 
 export { copyPlanPage };
-
-export const copyProgressQuery = defineQuery<CopyProgress>('copyProgress');
 
 /** Continue as new well before Temporal's own suggestion, so the carried lists stay small too. */
 const MAX_OWN_EVENTS = 5000;

@@ -13,27 +13,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { DayFigures, EtlActivities, RunTrigger, WindowReport } from '../activities/etl/types';
+import type { EtlActivities } from '../activities/etl/types';
 import { dayWindow, rangeProblems, runDays, utcDay } from '../lib/etl-windows';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
-
-export interface EtlRunInput {
-  /** First UTC day, YYYY-MM-DD. Omitted: the day before the (scheduled) start time. */
-  start?: string;
-  /** Last UTC day, inclusive. Omitted: same as start. */
-  end?: string;
-  trigger?: RunTrigger;
-  /** How far the first window reaches back before its day (ETL_LOOKBACK_HOURS). Default 3. */
-  lookbackHours?: number;
-  /** Carried over by continue-as-new on a long backfill: what the earlier runs did. */
-  carried?: { windows: WindowReport[]; days: DayFigures[] };
-}
-
-export interface EtlRunResult {
-  workflowId: string;
-  days: DayFigures[];
-  windows: WindowReport[];
-}
+import type { DayFigures, EtlRunInput, EtlRunResult, RunTrigger, WindowReport } from '../lib/jobs/etl-run';
 
 const nonRetryableErrorTypes = NON_RETRYABLE_FAILURES;
 const ScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

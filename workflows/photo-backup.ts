@@ -6,7 +6,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   ChildWorkflowFailure,
-  defineQuery,
   executeChild,
   isCancellation,
   proxyActivities,
@@ -14,65 +13,19 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CopySummary, DestinationCredentials, DestinationSpec, PlanRef } from '../lib/copy-plan';
+import type { DestinationSpec } from '../lib/jobs/copy-to-cloud';
+import {
+  photoBackupProgressQuery,
+  validateBackupInput,
+  type PhotoBackupInput,
+  type PhotoBackupProgress,
+  type PhotoBackupResult,
+} from '../lib/jobs/photo-backup';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
-import { formatReport, type ReportEntry } from '../lib/photo-naming';
+import { formatReport } from '../lib/photo-naming';
 import { FerryCloudType, FerryJob, FerryStatus } from '../lib/search-attributes';
-import type { PhotoBackupActivities, PhotoSourceKind } from '../activities/photo-backup/types';
+import type { PhotoBackupActivities } from '../activities/photo-backup/types';
 import { copyToCloud } from './copy-to-cloud';
-import { validateBackupInput } from './photo-backup-input';
-
-export interface PhotoBackupInput {
-  /** The photo source: vk (the default) or ok. */
-  source?: PhotoSourceKind;
-  /** A user id (or a VK screen name). */
-  user: string;
-  /** Newest N photos (default 5) or 'all'. */
-  count?: number | 'all';
-  /** VK: profile (default) | wall | saved | all | an album id. OK: personal (default) | all | an album id. */
-  album?: string;
-  /** Folder at every target (default VK_Images / OK_Images). */
-  folder?: string;
-  targets: DestinationCredentials[];
-  /** The source's token; the worker's VK_TOKEN / OK_ACCESS_TOKEN when absent. Encrypted by the payload codec. */
-  sourceToken?: string;
-  /** Set by a backup schedule (its id): names stay as earlier runs gave them, the report covers every run. */
-  ledgerId?: string;
-  /** Copy-engine knobs (concurrency, serverSideUpload ...). */
-  copy?: { concurrency?: number; maxAttempts?: number; serverSideUpload?: 'auto' | 'never' };
-}
-
-export type TargetStatus = 'pending' | 'copying' | 'done' | 'partial' | 'failed';
-
-export interface TargetState {
-  cloud: DestinationCredentials['cloud'];
-  /** The copyToCloud child: query its copyProgress for live counts. */
-  workflowId: string;
-  status: TargetStatus;
-  summary?: Omit<CopySummary, 'failures' | 'renamed'>;
-  error?: { type: string; message: string };
-  reportPath?: string;
-}
-
-export interface PhotoBackupProgress {
-  phase: 'listing' | 'copying' | 'reporting' | 'done';
-  owner?: { id: string; name: string };
-  plan?: PlanRef;
-  folder: string;
-  targets: TargetState[];
-}
-
-export interface PhotoBackupResult {
-  owner: { id: string; name: string };
-  folder: string;
-  plan: PlanRef;
-  /** The seeds' report: every photo backed up to at least one target (by every run of a schedule), newest first. */
-  report: ReportEntry[];
-  targets: TargetState[];
-  skipped: number;
-}
-
-export const photoBackupProgressQuery = defineQuery<PhotoBackupProgress>('photoBackupProgress');
 
 const { planPhotoBackup } = proxyActivities<PhotoBackupActivities>({
   startToCloseTimeout: '30 minutes',

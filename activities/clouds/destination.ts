@@ -1,7 +1,7 @@
 // The one small interface every cloud implements (rclone's `Fs`, in Ferry's size). The copy engine
 // (activities/copy/) talks only to this; Google Drive and Yandex Disk live behind it.
 import type { Readable } from 'node:stream';
-import type { CloudKind, CopyPlanItem } from '../../lib/copy-plan';
+import type { CloudKind, CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
 
 /** A folder at the destination: an id (Drive) or a path (Yandex), opaque to the engine. */
 export interface FolderRef {

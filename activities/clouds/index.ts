@@ -1,6 +1,6 @@
 // Picks the adapter for a destination. The copy engine calls this and then speaks only `Destination`.
 import type { Config } from '../../lib/config';
-import type { DestinationSpec } from '../../lib/copy-plan';
+import type { DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 import type { Destination } from './destination';
 import { cloudFailure, FailureType } from './errors';
 import { createGoogleDriveDestination } from './google-drive';

@@ -12,7 +12,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import type { CopyItemResult } from '../../lib/copy-plan';
+import type { CopyItemResult } from '../../lib/jobs/copy-to-cloud';
 import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
 import { recordFailure } from '../../lib/metrics';
 import type { ItemCheckpoint, StoredCheckpoint } from './checkpoints';

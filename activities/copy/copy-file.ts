@@ -6,7 +6,7 @@
 //   record the outcome in PostgreSQL (which also deletes the checkpoint).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { CopyItemResult, CopyPlanItem } from '../../lib/copy-plan';
+import type { CopyItemResult, CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
 import { FailureType } from '../../lib/failures';
 import { recordCopied, recordFailure } from '../../lib/metrics';
 import { inChildSpan } from '../../lib/tracing';

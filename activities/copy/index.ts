@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
+import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 import { FailureType } from '../../lib/failures';
 import { createDestination } from '../clouds';
 import type { Destination, FolderRef } from '../clouds/destination';

@@ -11,7 +11,7 @@
 //     never made twice;
 //   - a name held by another file, seen or not, is never overwritten: Yandex refuses an occupied path
 //     (overwrite=false) and Drive keeps same-name files side by side.
-import type { CopyPlanItem } from '../../lib/copy-plan';
+import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
 import type { Destination, FolderIndex, FolderRef, ProbeResult } from '../clouds/destination';
 
 /**

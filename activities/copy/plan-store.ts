@@ -2,7 +2,7 @@
 // workflow, so a 20,000-item plan never travels as one Temporal payload. Per-item outcomes per
 // destination are stored beside them for the final report.
 import type { Pool } from '../../lib/db';
-import type { CopyItemResult, CopyPlanItem, ItemStatus, PlanRef } from '../../lib/copy-plan';
+import type { CopyItemResult, CopyPlanItem, ItemStatus, PlanRef } from '../../lib/jobs/copy-to-cloud';
 
 const BATCH = 1000;
 

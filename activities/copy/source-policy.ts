@@ -2,7 +2,7 @@
 // input (which anyone who can start a workflow writes) may narrow it — fewer hosts, no private network —
 // but never widen it: it cannot turn on allowPrivateNetwork, nor drop or extend the host list.
 import type { Config } from '../../lib/config';
-import type { CopyOptions } from '../../lib/copy-plan';
+import type { CopyOptions } from '../../lib/jobs/copy-to-cloud';
 import { hostAllowed } from './url-guard';
 
 export type SourcePolicy = Required<Pick<CopyOptions, 'allowedSourceHosts' | 'allowPrivateNetwork'>>;

@@ -1,5 +1,5 @@
 // The copy activities' signatures, importable by workflows (types only, no I/O).
-import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
+import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 
 /** CopyOptions with every default resolved (the workflow cannot read the worker's config). */
 export type ResolvedCopyOptions = CopyOptions & {

@@ -13,34 +13,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from '../../lib/db';
+import type { LoadCounts, LoadStages } from '../../lib/jobs/etl-run';
 import { etlRows } from '../../lib/metrics';
 import type { StreamItem } from '../itresume/json-array-stream';
 import { itemLine } from './etl-lines';
-
-export interface LoadCounts {
-  fetched: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  /** When the API's stream ended, from the start of the load. */
-  downloadMs: number;
-  loadMs: number;
-  /** Where loadMs went; absent when the counts come back from an earlier, committed attempt. */
-  stages?: LoadStages;
-}
-
-/**
- * Where a load's time went. Download, parsing and COPY overlap in one stream, so each is the time the
- * load spent waiting on it or working on it; the three add up to loadMs.
- */
-export interface LoadStages {
-  /** Waiting for the API's bytes (the reply's headers included). */
-  downloadMs: number;
-  /** On the CPU turning bytes into COPY lines: the JSON split, validation, the lines themselves. */
-  parseMs: number;
-  /** The rest, PostgreSQL's: the COPY's backpressure and completion, the merge of staged rows. */
-  copyMs: number;
-}
 
 /** Cheap timers (a clock read per network chunk and per batch) filled in as a load streams. */
 export interface StageClock {

@@ -1,35 +1,9 @@
 // The ETL's bookkeeping in PostgreSQL: one etl_runs row per window, and the per-day figures
-// (attempts, successful attempts, unique users) computed in SQL from etl_attempts.
+// (attempts, successful attempts, unique users) computed in SQL from etl_attempts. The API reads the
+// rows back for GET /etl-runs/{id} (api/etl-runs-store.ts).
 import type { Pool } from '../../lib/db';
+import type { DayFigures, RunTrigger } from '../../lib/jobs/etl-run';
 import { storableText } from './storable';
-
-export type RunTrigger = 'schedule' | 'manual' | 'backfill';
-
-export interface DayFigures {
-  /** YYYY-MM-DD (UTC). */
-  date: string;
-  attempts: number;
-  successful: number;
-  uniqueUsers: number;
-}
-
-export interface RunRow {
-  id: number;
-  workflowId: string;
-  trigger: RunTrigger;
-  windowStart: string;
-  windowEnd: string;
-  status: 'running' | 'succeeded' | 'failed';
-  fetched: number | null;
-  inserted: number | null;
-  duplicates: number | null;
-  rejected: number | null;
-  downloadMs: number | null;
-  loadMs: number | null;
-  startedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
 
 /** Creates (or, for a retried activity, finds) the window's row; returns its id. */
 export async function beginRun(
@@ -75,32 +49,5 @@ export async function aggregateDays(pool: Pool, from: string, to: string): Promi
     attempts: Number(r.attempts),
     successful: Number(r.successful),
     uniqueUsers: Number(r.unique_users),
-  }));
-}
-
-export async function runsOfWorkflow(pool: Pool, workflowId: string): Promise<RunRow[]> {
-  const { rows } = await pool.query<Record<string, unknown>>(
-    `select id, workflow_id, trigger, to_char(window_start, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as window_start,
-            to_char(window_end, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as window_end, status, fetched, inserted,
-            duplicates, rejected, download_ms, load_ms, started_at, finished_at, error
-       from etl_runs where workflow_id = $1 order by window_start`,
-    [workflowId],
-  );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    workflowId: r.workflow_id as string,
-    trigger: r.trigger as RunTrigger,
-    windowStart: r.window_start as string,
-    windowEnd: r.window_end as string,
-    status: r.status as RunRow['status'],
-    fetched: r.fetched as number | null,
-    inserted: r.inserted as number | null,
-    duplicates: r.duplicates as number | null,
-    rejected: r.rejected as number | null,
-    downloadMs: r.download_ms as number | null,
-    loadMs: r.load_ms as number | null,
-    startedAt: (r.started_at as Date).toISOString(),
-    finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
-    error: r.error as string | null,
   }));
 }

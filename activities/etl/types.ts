@@ -1,8 +1,7 @@
 // The ETL activities' types, the only thing workflows import from activities/ (no I/O reaches them).
+// The job's own types (input, result, figures, counts) are its contract, lib/jobs/etl-run.ts.
 import type { createEtlActivities } from './activities';
 
 export type EtlActivities = ReturnType<typeof createEtlActivities>;
 export type { EtlWindow } from './activities';
-export type { DayFigures, RunTrigger } from '../db/etl-runs';
-export type { LoadCounts } from '../db/etl-load';
-export type { RunReport, WindowReport } from '../mail/etl-report';
+export type { RunReport } from '../mail/etl-report';

@@ -1,8 +1,8 @@
 // A typed client of the gallery platform: the file listing of an archive and the completion callback.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../lib/config';
-import type { ArchiveType } from '../../lib/cloud-archive';
-import type { CloudKind } from '../../lib/copy-plan';
+import type { ArchiveType } from '../../lib/jobs/cloud-archive';
+import type { CloudKind } from '../../lib/jobs/copy-to-cloud';
 import { guardedGet, listingStatusFailure, listingUrlFor, parseListingArray, readCapped } from './listing';
 
 /**

@@ -1,8 +1,7 @@
 // The gallery archive job's activities: the OAuth code exchange, the listing -> stored copy plan, and
 // the completion callback to the platform.
 import { Context } from '@temporalio/activity';
-import type { FileProblem } from '../../lib/cloud-archive';
-import type { DestinationCredentials, PlanRef } from '../../lib/copy-plan';
+import type { DestinationCredentials } from '../../lib/jobs/copy-to-cloud';
 import { briefProblem } from '../../lib/text-limits';
 import type { ActivityDeps } from '../deps';
 import { PlanStore } from '../copy/plan-store';
@@ -11,19 +10,7 @@ import { entryProblem, ListingEntrySchema } from './listing';
 import { exchangeCode, type ExchangeInput } from './oauth';
 import { planBuilder, rootFolderFor } from './plan';
 import { revokeGrant, type RevokeResult } from './revoke';
-
-export interface PreparedPlan {
-  plan: PlanRef;
-  /** The gallery's folder at the destination (the sanitised gallery name). */
-  rootFolder: string;
-  /** Entries set aside before copying (invalid, or a file URL the worker may not fetch). */
-  rejected: FileProblem[];
-  rejectedCount: number;
-  rejectedBytes: number;
-  /** The worker's own fetch rules, handed to the copy engine. */
-  allowedSourceHosts: string[];
-  allowPrivateNetwork: boolean;
-}
+import type { PreparedPlan } from './types';
 
 const hostMatches = (host: string, allowed: string[]) => allowed.some((a) => host === a || host.endsWith(`.${a}`));
 

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { OAuth2Client } from 'google-auth-library';
 import type { Config } from '../../lib/config';
 import { requireVars } from '../../lib/config';
-import type { CloudKind, DestinationCredentials } from '../../lib/copy-plan';
+import type { CloudKind, DestinationCredentials } from '../../lib/jobs/copy-to-cloud';
 import { FailureType } from '../../lib/failures';
 
 export interface ExchangeInput {

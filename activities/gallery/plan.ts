@@ -1,8 +1,8 @@
 // From a validated gallery listing to copy-plan items: the album part of each `name` becomes
 // sub-folders (any depth), every path segment is sanitised, and files the worker must not fetch are
 // set aside with a reason instead of reaching the copy engine.
-import type { CopyPlanItem } from '../../lib/copy-plan';
-import type { FileProblem } from '../../lib/cloud-archive';
+import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
+import type { FileProblem } from '../../lib/jobs/cloud-archive';
 import { briefProblem } from '../../lib/text-limits';
 import type { ListingEntry } from './listing';
 

@@ -6,7 +6,7 @@
 // (`device_id`, api/oauth/providers.ts); revoking the OAuth token revokes its refresh token too.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../lib/config';
-import type { DestinationCredentials } from '../../lib/copy-plan';
+import type { DestinationCredentials } from '../../lib/jobs/copy-to-cloud';
 
 export interface RevokeResult {
   revoked: boolean;

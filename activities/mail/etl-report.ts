@@ -1,18 +1,12 @@
 // The ETL's e-mails (nodemailer over SMTP_URL): the report of a run — each day's figures and each
 // window's counts, as plain text and as an HTML table — and the failure mail with the reason.
 import nodemailer from 'nodemailer';
-import type { DayFigures } from '../db/etl-runs';
-import type { LoadCounts } from '../db/etl-load';
+import type { DayFigures, WindowReport } from '../../lib/jobs/etl-run';
 
 export interface MailSettings {
   smtpUrl: string;
   from: string;
   to: string;
-}
-
-export interface WindowReport extends LoadCounts {
-  /** The days the window was for (YYYY-MM-DD). */
-  day: string;
 }
 
 export interface RunReport {

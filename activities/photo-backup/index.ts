@@ -2,6 +2,7 @@
 // and store the copy plan, keep a scheduled backup's ledger, and write the report next to the photos.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../../lib/failures';
+import type { PhotoSourceKind } from '../../lib/jobs/photo-backup';
 import { createDestination } from '../clouds';
 import type { DestinationFactory } from '../copy';
 import { PlanStore } from '../copy/plan-store';
@@ -12,7 +13,7 @@ import { ledgerReport, pinnedNames, recordLedger } from './ledger';
 import { buildPhotoPlan } from './plan';
 import { uploadReportFile } from './report';
 import type { PhotoSource } from './source';
-import type { PhotoBackupActivities, PhotoSourceKind, PlanPhotoBackupResult } from './types';
+import type { PhotoBackupActivities, PlanPhotoBackupResult } from './types';
 
 export function createPhotoBackupActivities(
   deps: ActivityDeps,

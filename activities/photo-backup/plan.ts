@@ -1,6 +1,6 @@
 // From a source's photos to a copy plan: the largest size of each, its extension and byte size (one HEAD
 // on the CDN, which is not the rate-limited API), a deterministic name, and the seeds' report line.
-import type { CopyPlanItem } from '../../lib/copy-plan';
+import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
 import {
   baseName,
   extensionFromContentType,

@@ -1,8 +1,7 @@
 // The photo-backup activities' signatures, importable by workflows (types only, no I/O). Every photo
 // source (VK, OK) goes through the same plan, the same copy engine and the same report.
-import type { DestinationSpec, PlanRef } from '../../lib/copy-plan';
-
-export type PhotoSourceKind = 'vk' | 'ok';
+import type { DestinationSpec, PlanRef } from '../../lib/jobs/copy-to-cloud';
+import type { PhotoSourceKind } from '../../lib/jobs/photo-backup';
 
 export interface PhotoOwner {
   id: string;

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 // Only the Sheets module: `import { google } from 'googleapis'` loads every Google API (~120 MB of RSS).
 import { sheets as sheetsApi } from 'googleapis/build/src/apis/sheets/index.js';
 import { FailureType } from '../../lib/failures';
-import type { DayFigures } from '../db/etl-runs';
+import type { DayFigures } from '../../lib/jobs/etl-run';
 
 export const HEADER = ['date', 'attempts', 'successful_attempts', 'unique_users'];
 

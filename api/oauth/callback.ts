@@ -14,7 +14,7 @@ import {
   callbackInfoQuery,
   workflowIdOf,
   type OAuthProvider,
-} from '../../lib/cloud-archive';
+} from '../../lib/jobs/cloud-archive';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { CallbackQuery } from '../routes/cloud-archive-schemas';

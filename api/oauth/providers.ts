@@ -3,7 +3,7 @@
 import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
 import type { Config } from '../../lib/config';
 import { requireVars } from '../../lib/config';
-import type { OAuthProvider } from '../../lib/cloud-archive';
+import type { OAuthProvider } from '../../lib/jobs/cloud-archive';
 
 /** drive.file: Ferry sees only the files it creates, not the user's whole Drive. */
 export const GOOGLE_DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive.file';

@@ -6,7 +6,7 @@ import {
   describeBackupSchedule,
   listBackupSchedules,
   setBackupSchedulePaused,
-} from '../../lib/backup-schedules';
+} from '../../client/backup-schedules';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
 import { ErrorBody, registry, z } from '../openapi';

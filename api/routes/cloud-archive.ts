@@ -12,11 +12,10 @@ import {
   workflowIdOf,
   type CloudArchiveInput,
   type CloudArchiveStatus,
-} from '../../lib/cloud-archive';
-import type { CopyProgress } from '../../lib/copy-plan';
+} from '../../lib/jobs/cloud-archive';
+import { copyProgressQuery, type CopyProgress } from '../../lib/jobs/copy-to-cloud';
 import { FerryCloudType, FerryJob, FerryStatus } from '../../lib/search-attributes';
 import type { cloudArchive } from '../../workflows/cloud-archive';
-import { copyProgressQuery } from '../../workflows/copy-to-cloud';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { oauthCallbackRoutes } from '../oauth/callback';

@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { runsOfWorkflow } from '../../activities/db/etl-runs';
 import { addDays, rangeProblems, utcDay } from '../../lib/etl-windows';
+import { ETL_RUN_WORKFLOW_TYPE, type EtlRunInput } from '../../lib/jobs/etl-run';
 import type { ApiDeps } from '../deps';
+import { runsOfWorkflow } from '../etl-runs-store';
 import { HttpError, parseOr400 } from '../errors';
 import { errorResponses, registry, z } from '../openapi';
 
@@ -83,10 +84,15 @@ export function etlRunsRoutes(deps: ApiDeps): Router {
       throw new HttpError(400, 'invalid_request', `Invalid body: ${problems.map((p) => p.field).join(', ')}`, problems);
     }
     const id = `etl-run-${randomUUID()}`;
-    await deps.temporal.workflow.start('etlRun', {
+    const input: EtlRunInput = {
+      ...body,
+      trigger: body.start ? 'backfill' : 'manual',
+      lookbackHours: deps.config.ETL_LOOKBACK_HOURS,
+    };
+    await deps.temporal.workflow.start(ETL_RUN_WORKFLOW_TYPE, {
       workflowId: id,
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      args: [{ ...body, trigger: body.start ? 'backfill' : 'manual', lookbackHours: deps.config.ETL_LOOKBACK_HOURS }],
+      args: [input],
     });
     res.status(202).json({ id, status_url: new URL(`/etl-runs/${id}`, deps.config.FERRY_PUBLIC_URL).href });
   });

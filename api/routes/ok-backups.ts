@@ -4,7 +4,6 @@ import { photoBackupApi } from './photo-backup-routes';
 
 const ok = photoBackupApi({
   source: 'ok',
-  workflowType: 'okBackup',
   tokenField: 'ok_token',
   tokenHelp: "OK user access token; the server's OK_ACCESS_TOKEN when omitted (requests are signed by the worker)",
   userHelp: 'OK user id (the digits of https://ok.ru/profile/<id>)',

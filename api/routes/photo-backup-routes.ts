@@ -1,22 +1,24 @@
 // The photo-backup routes of one source (POST /vk-backups, /ok-backups and GET …/{id}), built from one
 // definition so VK and OK take the same body and answer the same shape. With "schedule" the POST
-// creates a Temporal Schedule (lib/backup-schedules.ts) instead of one run. Tokens in the body go to
+// creates a Temporal Schedule (client/backup-schedules.ts) instead of one run. Tokens in the body go to
 // Temporal encrypted (the payload codec) and are never echoed back.
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { PhotoSourceKind } from '../../activities/photo-backup/types';
-import { createBackupSchedule, scheduleSpecProblem } from '../../lib/backup-schedules';
-import { describeBackup, type PhotoBackupWorkflowType } from '../../lib/backup-status';
-import type { DestinationCredentials } from '../../lib/copy-plan';
-import type { PhotoBackupInput } from '../../workflows/photo-backup';
-import { PHOTO_SOURCES } from '../../workflows/photo-backup-input';
+import { createBackupSchedule, scheduleSpecProblem } from '../../client/backup-schedules';
+import { describeBackup } from '../../client/backup-status';
+import type { DestinationCredentials } from '../../lib/jobs/copy-to-cloud';
+import {
+  PHOTO_BACKUP_WORKFLOW_TYPES,
+  PHOTO_SOURCES,
+  type PhotoBackupInput,
+  type PhotoSourceKind,
+} from '../../lib/jobs/photo-backup';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { errorResponses, ErrorBody, registry, z } from '../openapi';
 
 export interface PhotoBackupRouteSpec {
   source: PhotoSourceKind;
-  workflowType: PhotoBackupWorkflowType;
   /** `vk_token` / `ok_token`. */
   tokenField: string;
   tokenHelp: string;
@@ -225,7 +227,7 @@ export function photoBackupApi(spec: PhotoBackupRouteSpec) {
         return;
       }
       const id = `${spec.source}-backup-${randomUUID()}`;
-      await deps.temporal.workflow.start(spec.workflowType, {
+      await deps.temporal.workflow.start(PHOTO_BACKUP_WORKFLOW_TYPES[spec.source], {
         taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
         workflowId: id,
         args: [input],
@@ -236,7 +238,7 @@ export function photoBackupApi(spec: PhotoBackupRouteSpec) {
     router.get(`${path}/:id`, async (req, res) => {
       const id = req.params.id;
       if (!idPattern.test(id)) throw new HttpError(404, 'not_found', `No ${label} backup ${id}`);
-      const found = await describeBackup(deps.temporal, id, spec.workflowType);
+      const found = await describeBackup(deps.temporal, id, PHOTO_BACKUP_WORKFLOW_TYPES[spec.source]);
       if (!found) throw new HttpError(404, 'not_found', `No ${label} backup ${id}`);
       res.json(found);
     });

@@ -5,7 +5,6 @@ import { photoBackupApi } from './photo-backup-routes';
 
 const vk = photoBackupApi({
   source: 'vk',
-  workflowType: 'vkBackup',
   tokenField: 'vk_token',
   tokenHelp: "VK user access token; the server's VK_TOKEN when omitted",
   userHelp: 'VK user id or screen name',

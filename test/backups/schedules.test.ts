@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listBackupSchedules } from '../../lib/backup-schedules';
-import type { PhotoBackupResult } from '../../workflows/photo-backup';
-import { modernSizes } from '../fakes/vk-world';
+import { listBackupSchedules } from '../../client/backup-schedules';
+import type { PhotoBackupResult } from '../../lib/jobs/photo-backup';
+import { modernSizes } from '../../fakes/vk-world';
 import { testClient } from '../helpers/temporal';
 import { IVAN_REPORT, runCli, startApi, startWorld, YANDEX_TOKEN, yandexFolder, type World } from '../vk/harness';
 

@@ -10,12 +10,12 @@ import { createGoogleDriveDestination } from '../../activities/clouds/google-dri
 import { createDriveAuth } from '../../activities/clouds/google-drive/auth';
 import { createYandexDiskDestination } from '../../activities/clouds/yandex-disk';
 import { YandexDiskClient } from '../../activities/clouds/yandex-disk/client';
-import { freePort } from '../../lib/ports';
-import { startDriveFake, type DriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
-import { startSourceServer, type SourceServer } from '../fakes/source-server';
-import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
-import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
+import { freePort } from '../../dev/ports';
+import { startDriveFake, type DriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
+import { startSourceServer, type SourceServer } from '../../fakes/source-server';
+import { startYandexDiskFake, type YandexDiskFake } from '../../fakes/yandex-disk';
+import { startYandexOAuthFake, type YandexOAuthFake } from '../../fakes/yandex-oauth';
 import { testConfig } from '../helpers/config';
 import { item, request } from './helpers';
 

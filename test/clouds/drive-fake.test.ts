@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { google } from 'googleapis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDriveFake, FOLDER_MIME, type DriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
+import { startDriveFake, FOLDER_MIME, type DriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
 
 let oauth: GoogleOAuthFake;
 let fake: DriveFake;

@@ -2,10 +2,10 @@
 // benchmark measures Ferry, not the fake), and count every request by kind (bench:many's requests per
 // file). The index must answer exactly what a full scan answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requiredParent } from '../fakes/drive-query';
-import { FOLDER_MIME, startDriveFake, type DriveFake } from '../fakes/google-drive';
-import { ParentIndexedMap } from '../fakes/parent-index';
-import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
+import { requiredParent } from '../../fakes/drive-query';
+import { FOLDER_MIME, startDriveFake, type DriveFake } from '../../fakes/google-drive';
+import { ParentIndexedMap } from '../../fakes/parent-index';
+import { startYandexDiskFake, type YandexDiskFake } from '../../fakes/yandex-disk';
 
 describe('requiredParent', () => {
   it("finds a top-level 'ID' in parents conjunct, and nothing under or / not", () => {

@@ -7,8 +7,8 @@ import type { Destination } from '../../activities/clouds/destination';
 import { DESTINATION_UNAVAILABLE } from '../../activities/clouds/errors';
 import type { Config } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
-import { startDriveFake, type DriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
+import { startDriveFake, type DriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
 import { testConfig } from '../helpers/config';
 import { expectFailure, item, md5, request } from './helpers';
 

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'vitest';
-import type { CopyPlanItem } from '../../lib/copy-plan';
+import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
 import type { FolderRef, UploadCheckpoint, UploadRequest } from '../../activities/clouds/destination';
 
 export const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');

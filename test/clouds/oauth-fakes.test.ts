@@ -3,8 +3,8 @@
 import { createHash, createSign, randomBytes } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
-import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
+import { startYandexOAuthFake, type YandexOAuthFake } from '../../fakes/yandex-oauth';
 
 let google: GoogleOAuthFake;
 let yandex: YandexOAuthFake;

@@ -4,11 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDestination } from '../../activities/clouds';
-import type { DestinationSpec } from '../../lib/copy-plan';
-import { FOLDER_MIME, startDriveFake, type DriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
-import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
-import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
+import type { DestinationSpec } from '../../lib/jobs/copy-to-cloud';
+import { FOLDER_MIME, startDriveFake, type DriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
+import { startYandexDiskFake, type YandexDiskFake } from '../../fakes/yandex-disk';
+import { startYandexOAuthFake, type YandexOAuthFake } from '../../fakes/yandex-oauth';
 import { testConfig } from '../helpers/config';
 import { item, request } from './helpers';
 

@@ -7,9 +7,9 @@ import { DESTINATION_UNAVAILABLE, REMOTE_FETCH_FAILED } from '../../activities/c
 import { createDestination } from '../../activities/clouds';
 import type { Config } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
-import { startSourceServer, type SourceServer } from '../fakes/source-server';
-import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
-import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
+import { startSourceServer, type SourceServer } from '../../fakes/source-server';
+import { startYandexDiskFake, type YandexDiskFake } from '../../fakes/yandex-disk';
+import { startYandexOAuthFake, type YandexOAuthFake } from '../../fakes/yandex-oauth';
 import { testConfig } from '../helpers/config';
 import { expectFailure, item, md5, request } from './helpers';
 

@@ -5,11 +5,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCopyActivities } from '../../activities/copy';
 import { PlanStore } from '../../activities/copy/plan-store';
-import type { CopyPlanItem, CopySummary, DestinationSpec } from '../../lib/copy-plan';
+import type { CopyPlanItem, CopySummary, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { copyToCloud } from '../../workflows';
-import { FOLDER_MIME } from '../fakes/google-drive';
+import { FOLDER_MIME } from '../../fakes/google-drive';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startCopyStack, type CopyStack } from './stack';
 

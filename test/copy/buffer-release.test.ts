@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BufferRelease, RELEASE_EVERY_BYTES } from '../../activities/copy/buffer-release';
-import { WORKER_NODE_FLAGS } from '../../bench/harness';
+import { WORKER_NODE_FLAGS } from '../../workers/node-flags';
 
 describe('BufferRelease', () => {
   it('collects once per RELEASE_EVERY_BYTES streamed, however the bytes are split', () => {

@@ -7,8 +7,9 @@ import { CancelledFailure } from '@temporalio/common';
 import { createCopyActivities } from '../../activities/copy';
 import { PlanStore } from '../../activities/copy/plan-store';
 import { createPool } from '../../lib/db';
+import { copyProgressQuery } from '../../lib/jobs/copy-to-cloud';
 import { createLogger } from '../../lib/logger';
-import { copyProgressQuery, copyToCloud } from '../../workflows';
+import { copyToCloud } from '../../workflows';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startCopyStack, type CopyStack } from './stack';
 

@@ -8,9 +8,9 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { PlanStore } from '../../activities/copy/plan-store';
 import { createPool } from '../../lib/db';
 import { copyToCloud } from '../../workflows';
-import { startDriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake } from '../fakes/google-oauth';
-import { startSourceServer } from '../fakes/source-server';
+import { startDriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake } from '../../fakes/google-oauth';
+import { startSourceServer } from '../../fakes/source-server';
 import { testClient, uniqueTaskQueue } from '../helpers/temporal';
 
 const pool = createPool(inject('databaseUrl'));

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCopyActivities } from '../../activities/copy';
 import { PlanStore } from '../../activities/copy/plan-store';
-import type { CopyPlanItem, CopySummary, DestinationSpec, PlanRef } from '../../lib/copy-plan';
+import type { CopyPlanItem, CopySummary, DestinationSpec, PlanRef } from '../../lib/jobs/copy-to-cloud';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { copyToCloud } from '../../workflows';

@@ -1,7 +1,7 @@
 // An in-process Destination for the engine's own bookkeeping tests (paging, history length, progress):
 // every plan item is already there, so no bytes move and the test measures the workflow, not a cloud.
 import type { Destination, FolderRef, RemoteFile } from '../../activities/clouds/destination';
-import type { CopyPlanItem } from '../../lib/copy-plan';
+import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
 
 export function alreadyThereDestination(delayMs = 0): Destination & { probes: number } {
   const wait = () => (delayMs ? new Promise((r) => setTimeout(r, delayMs)) : Promise.resolve());

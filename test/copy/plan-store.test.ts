@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from '../../lib/db';
-import type { CopyPlanItem } from '../../lib/copy-plan';
+import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
 import { PlanStore, destinationKey } from '../../activities/copy/plan-store';
 import { assertFetchable } from '../../activities/copy/url-guard';
 

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedDb } from '../../lib/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedDb } from '../../dev/embedded-postgres';
 import { migrate } from '../../lib/migrate';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { testConfig } from '../helpers/config';
-import { spawnDevServer } from '../helpers/dev-server';
+import { spawnDevServer } from '../../dev/temporal-dev-server';
 import { testClient } from '../helpers/temporal';
 
 export interface PowerCutStack {

@@ -12,14 +12,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlanStore } from '../../activities/copy/plan-store';
-import type { CopyPlanItem, CopySummary, DestinationSpec, PlanRef } from '../../lib/copy-plan';
+import type { CopyPlanItem, CopySummary, DestinationSpec, PlanRef } from '../../lib/jobs/copy-to-cloud';
 import { createPool } from '../../lib/db';
 import { copyToCloud } from '../../workflows';
-import { startDriveFake, type DriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
-import { startSourceServer, type SourceServer } from '../fakes/source-server';
-import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
-import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
+import { startDriveFake, type DriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
+import { startSourceServer, type SourceServer } from '../../fakes/source-server';
+import { startYandexDiskFake, type YandexDiskFake } from '../../fakes/yandex-disk';
+import { startYandexOAuthFake, type YandexOAuthFake } from '../../fakes/yandex-oauth';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { startPowerCutStack, type PowerCutStack } from './power-cut-stack';
 

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCopyActivities } from '../../activities/copy';
 import { PlanStore } from '../../activities/copy/plan-store';
-import type { CopyPlanItem, CopySummary, DestinationSpec } from '../../lib/copy-plan';
+import type { CopyPlanItem, CopySummary, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { copyToCloud } from '../../workflows';
-import type { RequestCounts } from '../fakes/request-counts';
+import type { RequestCounts } from '../../fakes/request-counts';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startCopyStack, type CopyStack } from './stack';
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createCopyActivities } from '../../activities/copy';
 import { PlanStore } from '../../activities/copy/plan-store';
 import { sourcePolicy } from '../../activities/copy/source-policy';
-import type { CopyOptions, CopyPlanItem, CopySummary } from '../../lib/copy-plan';
+import type { CopyOptions, CopyPlanItem, CopySummary } from '../../lib/jobs/copy-to-cloud';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { copyToCloud } from '../../workflows';

@@ -2,12 +2,12 @@
 // all real HTTP fakes on loopback, plus the Config and destination specs that point Ferry at them.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../lib/config';
-import type { CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
-import { startDriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake } from '../fakes/google-oauth';
-import { startSourceServer } from '../fakes/source-server';
-import { startYandexDiskFake } from '../fakes/yandex-disk';
-import { startYandexOAuthFake } from '../fakes/yandex-oauth';
+import type { CopyPlanItem, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
+import { startDriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake } from '../../fakes/google-oauth';
+import { startSourceServer } from '../../fakes/source-server';
+import { startYandexDiskFake } from '../../fakes/yandex-disk';
+import { startYandexOAuthFake } from '../../fakes/yandex-oauth';
 import { testConfig } from '../helpers/config';
 
 export async function startCopyStack(opts: { latencyMs?: number; env?: Record<string, string> } = {}) {

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
-import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../../bench/harness';
+import { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../../workers/node-flags';
 import { readRepoFile, repoPath } from './tools';
 
 interface Instruction {
@@ -93,7 +93,7 @@ describe('.dockerignore', () => {
     for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'api/main.ts', 'workers/main.ts']) {
       expect(sent, f).toContain(f);
     }
-    for (const dir of ['api/', 'workers/', 'workflows/', 'activities/', 'lib/', 'db/migrations/']) {
+    for (const dir of ['api/', 'workers/', 'workflows/', 'activities/', 'client/', 'lib/', 'db/migrations/']) {
       const all = files.filter((f) => f.startsWith(dir) && !f.endsWith('.md'));
       expect(all.length, dir).toBeGreaterThan(0);
       expect(
@@ -114,6 +114,9 @@ describe('.dockerignore', () => {
       '.data/encryption.key',
       'logs/2026-01-01.log',
       'test/deploy/k8s.test.ts',
+      'fakes/google-drive.ts',
+      'dev/embedded-postgres.ts',
+      'bench/harness.ts',
       '.git/HEAD',
       'k8s/base/kustomization.yaml',
     ]) {

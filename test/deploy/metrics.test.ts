@@ -10,7 +10,7 @@ import { createApp } from '../../api/app';
 import { createApiMetrics, startApiMetricsServer } from '../../api/metrics';
 import { createLogger } from '../../lib/logger';
 import { etlRows, filesCopied } from '../../lib/metrics';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { createLazyClient } from '../../lib/temporal';
 import { startWorkerHealthServer, sdkTelemetryOptions } from '../../workers/metrics';
 import { createFerryWorker } from '../../workers/worker';

@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { WORKER_NODE_FLAGS } from '../../bench/harness';
+import { WORKER_NODE_FLAGS } from '../../workers/node-flags';
 import { buildDist } from '../../scripts/build';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 const children: ChildProcess[] = [];

@@ -11,8 +11,9 @@ import { createEtlActivities } from '../../activities/etl/activities';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
 import { utcDay } from '../../lib/etl-windows';
-import { etlRun, type EtlRunInput } from '../../workflows/etl-run';
-import { HOSTILE_KINDS, renderRecord, type HostileKind } from '../fakes/itresume';
+import type { EtlRunInput } from '../../lib/jobs/etl-run';
+import { etlRun } from '../../workflows/etl-run';
+import { HOSTILE_KINDS, renderRecord, type HostileKind } from '../../fakes/itresume';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { attemptsOn, etlWorld, type EtlWorld } from './harness';
 

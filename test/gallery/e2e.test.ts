@@ -6,10 +6,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { workflowIdOf } from '../../lib/cloud-archive';
+import { workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { FerryCloudType, FerryJob, FerryStatus } from '../../lib/search-attributes';
 import { withWorker } from '../helpers/temporal';
-import type { GalleryEntry } from '../fakes/gallery';
+import type { GalleryEntry } from '../../fakes/gallery';
 import {
   archive,
   body,

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createGalleryActivities, type PreparedPlan } from '../../activities/gallery';
+import { createGalleryActivities } from '../../activities/gallery';
+import type { PreparedPlan } from '../../activities/gallery/types';
 import { listingUrlFor } from '../../activities/gallery/listing';
 import { PlanStore } from '../../activities/copy/plan-store';
 import { createPool, type Pool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { startGalleryFake, type GalleryFake } from '../fakes/gallery';
+import { startGalleryFake, type GalleryFake } from '../../fakes/gallery';
 import { testConfig } from '../helpers/config';
 import { ARCHIVE_HOST, onCleanup } from './harness';
 

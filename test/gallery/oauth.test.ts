@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createGalleryActivities } from '../../activities/gallery';
 import { newRequestId, signState } from '../../api/oauth/state';
-import { workflowIdOf } from '../../lib/cloud-archive';
+import { workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { FerryStatus } from '../../lib/search-attributes';
 import { withWorker } from '../helpers/temporal';
 import {

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { revokeGrant } from '../../activities/gallery/revoke';
-import { workflowIdOf } from '../../lib/cloud-archive';
+import { workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { FerryCloudType, FerryJob } from '../../lib/search-attributes';
 import { withWorker } from '../helpers/temporal';
 import {

@@ -8,7 +8,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { TRACE_HEADER as TEMPORAL_TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { authorizeUpdate, workflowIdOf } from '../../lib/cloud-archive';
+import { authorizeUpdate, workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { installTracing } from '../../lib/tracing';
 import { TRACE_HEADER } from '../../workflows/tracing';
 import { testClient, withWorker } from '../helpers/temporal';

@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/ports';
-import { startOkFake, type OkFake } from '../fakes/ok';
-import { startOkOAuthFake, type OkOAuthFake } from '../fakes/ok-oauth';
-import { startYandexDiskFake, type YandexDiskFake } from '../fakes/yandex-disk';
-import { startYandexOAuthFake, type YandexOAuthFake } from '../fakes/yandex-oauth';
+import { freePort } from '../../dev/ports';
+import { startOkFake, type OkFake } from '../../fakes/ok';
+import { startOkOAuthFake, type OkOAuthFake } from '../../fakes/ok-oauth';
+import { startYandexDiskFake, type YandexDiskFake } from '../../fakes/yandex-disk';
+import { startYandexOAuthFake, type YandexOAuthFake } from '../../fakes/yandex-oauth';
 import { runCli } from '../vk/harness';
 
 let ok: OkFake;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveToken } from '../../cli/token-store';
-import { startVkOAuthFake, VK_BLANK_PAGE, type VkOAuthFake } from '../fakes/vk-oauth';
+import { startVkOAuthFake, VK_BLANK_PAGE, type VkOAuthFake } from '../../fakes/vk-oauth';
 import { IVAN_REPORT, runCli, startWorld, YANDEX_TOKEN, type World } from '../vk/harness';
 
 let world: World;

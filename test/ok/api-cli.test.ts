@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveToken } from '../../cli/token-store';
-import { ANNA_UID } from '../fakes/ok-world';
+import { ANNA_UID } from '../../fakes/ok-world';
 import { testClient } from '../helpers/temporal';
 import { ANNA_REPORT, runCli, startApi, startOkWorld, YANDEX_TOKEN, yandexFolder, type OkWorld } from './harness';
 

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReport } from '../../lib/photo-naming';
 import { okBackup } from '../../workflows/ok-backup';
-import type { PhotoBackupInput } from '../../workflows/photo-backup';
-import { ANNA_UID, BORIS_UID, SECRET_UID } from '../fakes/ok-world';
+import type { PhotoBackupInput } from '../../lib/jobs/photo-backup';
+import { ANNA_UID, BORIS_UID, SECRET_UID } from '../../fakes/ok-world';
 import { testClient } from '../helpers/temporal';
 import { ANNA_REPORT, runCli, startApi, startOkWorld, YANDEX_TOKEN, yandexFolder, type OkWorld } from './harness';
 

@@ -4,10 +4,10 @@
 import { createActivities } from '../../activities';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { startDriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake } from '../fakes/google-oauth';
-import { startOkFake, type OkFakeOptions } from '../fakes/ok';
-import { startYandexDiskFake } from '../fakes/yandex-disk';
+import { startDriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake } from '../../fakes/google-oauth';
+import { startOkFake, type OkFakeOptions } from '../../fakes/ok';
+import { startYandexDiskFake } from '../../fakes/yandex-disk';
 import { testConfig } from '../helpers/config';
 import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { runCli as runFerry, type CliRun } from '../vk/harness';

@@ -2,7 +2,7 @@
 // (/work/shared/ok-api-notes.md §2.4), for Ferry's signer and for the OK fake's own verifier.
 import { describe, expect, it } from 'vitest';
 import { okSessionSecret, okSignature, okSignatureBase, signOkRequest } from '../../activities/ok/signature';
-import { expectedOkSig, verifyOkSignature } from '../fakes/ok-signature';
+import { expectedOkSig, verifyOkSignature } from '../../fakes/ok-signature';
 
 const VECTORS: Array<{
   source: string;

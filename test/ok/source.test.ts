@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { okClient } from '../../activities/ok/client';
 import { listOkPhotos, OK_DEFAULT_PHOTO_SIZES, parseOkUser } from '../../activities/ok/source';
 import { buildPhotoPlan } from '../../activities/photo-backup/plan';
-import { startOkFake, type OkFake } from '../fakes/ok';
-import { ANNA_UID, BORIS_UID, ODD_UID, SECRET_UID } from '../fakes/ok-world';
+import { startOkFake, type OkFake } from '../../fakes/ok';
+import { ANNA_UID, BORIS_UID, ODD_UID, SECRET_UID } from '../../fakes/ok-world';
 import { ANNA_REPORT } from './harness';
 
 let ok: OkFake;

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { FAILURE_CONVERTER_PATH } from '../../lib/codec';
-import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 import { migrate } from '../../lib/migrate';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
-import { findTemporalCli } from '../../lib/temporal-cli';
+import { findTemporalCli } from '../../dev/temporal-cli';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/tracing';
-import { startDevServer } from '../helpers/dev-server';
+import { startDevServer } from '../../dev/temporal-dev-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
   let stopDb = async () => {};
   if (!databaseUrl) {
     // Under the temp directory, so the postgres user (as root) can own the data dir; when it cannot
-    // reach it, the cluster lives elsewhere (lib/embedded-postgres-paths.ts) and is removed from there.
+    // reach it, the cluster lives elsewhere (dev/embedded-postgres-paths.ts) and is removed from there.
     const base = mkdtempSync(join(tmpdir(), 'ferry-test-pg-'));
     const db = await startEmbeddedPostgres({
       dataDir: join(base, 'data'),

@@ -2,10 +2,11 @@
 // once, and one cloud failing (quota) without losing the other's copies.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeBackup } from '../../lib/backup-status';
+import { describeBackup } from '../../client/backup-status';
+import type { PhotoBackupInput } from '../../lib/jobs/photo-backup';
 import { formatReport } from '../../lib/photo-naming';
-import { vkBackup, type VkBackupInput } from '../../workflows/vk-backup';
-import { FOLDER_MIME } from '../fakes/google-drive';
+import { vkBackup } from '../../workflows/vk-backup';
+import { FOLDER_MIME } from '../../fakes/google-drive';
 import { testClient } from '../helpers/temporal';
 import { IVAN_REPORT, startWorld, YANDEX_TOKEN, yandexFolder, type World } from './harness';
 
@@ -18,7 +19,7 @@ afterAll(() => world.close());
 const EXPECTED = IVAN_REPORT;
 const PHOTO_IDS = [9105, 9104, 9103, 9102, 9101];
 
-async function backup(input: Partial<VkBackupInput> & Pick<VkBackupInput, 'targets'>) {
+async function backup(input: Partial<PhotoBackupInput> & Pick<PhotoBackupInput, 'targets'>) {
   const client = await testClient(world.config);
   return world.withWorker(() =>
     client.workflow.execute(vkBackup, {

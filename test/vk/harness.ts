@@ -12,10 +12,10 @@ import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { createPool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { startDriveFake } from '../fakes/google-drive';
-import { startGoogleOAuthFake } from '../fakes/google-oauth';
-import { startVkFake } from '../fakes/vk';
-import { startYandexDiskFake } from '../fakes/yandex-disk';
+import { startDriveFake } from '../../fakes/google-drive';
+import { startGoogleOAuthFake } from '../../fakes/google-oauth';
+import { startVkFake } from '../../fakes/vk';
+import { startYandexDiskFake } from '../../fakes/yandex-disk';
 import { testConfig } from '../helpers/config';
 import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vkApi } from '../../activities/vk/client';
 import { buildPhotoPlan } from '../../activities/photo-backup/plan';
 import { listVkPhotos, parseVkUser, resolveVkOwner } from '../../activities/vk/source';
-import { startVkFake, type VkFake } from '../fakes/vk';
+import { startVkFake, type VkFake } from '../../fakes/vk';
 
 let vk: VkFake;
 beforeAll(async () => {

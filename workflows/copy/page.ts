@@ -16,7 +16,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CopyItemResult, CopyPlanItem, DestinationSpec } from '../../lib/copy-plan';
+import type { CopyItemResult, CopyPlanItem, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
 import { briefFailure } from '../../lib/text-limits';
 import type { CopyActivities, CopyBatchResult, ResolvedCopyOptions } from '../../activities/copy/types';

@@ -1,5 +1,5 @@
 // Counting item outcomes, shared by the page workflow and copyToCloud. Pure: safe in workflows.
-import type { CopyItemResult, CopyProgress } from '../../lib/copy-plan';
+import type { CopyItemResult, CopyProgress } from '../../lib/jobs/copy-to-cloud';
 
 /** The summary keeps at most this many failed/renamed items; the full report is in PostgreSQL. */
 export const MAX_LISTED = 1000;

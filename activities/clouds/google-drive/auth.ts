@@ -4,7 +4,7 @@
 // Drive module: `import { google } from 'googleapis'` loads every Google API (~120 MB of RSS).
 import { auth as googleAuth } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
-import type { DestinationCredentials } from '../../../lib/copy-plan';
+import type { DestinationCredentials } from '../../../lib/jobs/copy-to-cloud';
 import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, networkFailure } from '../errors';
 
 type DriveCredentials = Extract<DestinationCredentials, { cloud: 'google_drive' }>;

@@ -7,7 +7,7 @@
 // Only the Drive module: the `googleapis` index loads every Google API (~120 MB of RSS).
 import { drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
-import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
+import type { CopyPlanItem, DestinationSpec } from '../../../lib/jobs/copy-to-cloud';
 import type { Destination, FolderIndex, FolderRef, ProbeResult, RemoteFile, UploadRequest } from '../destination';
 import { cloudFailure, deadline, FailureType, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../errors';
 import { candidateNames, MAX_SUFFIX } from '../names';

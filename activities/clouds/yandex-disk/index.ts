@@ -8,7 +8,7 @@
 // Yandex's uploader has no ranged resume: a PUT cut mid-body is started over (once per interruption);
 // a PUT that had delivered every byte before the attempt died is adopted, never sent again.
 import type { Config } from '../../../lib/config';
-import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
+import type { CopyPlanItem, DestinationSpec } from '../../../lib/jobs/copy-to-cloud';
 import type {
   Destination,
   FolderIndex,

@@ -1,7 +1,9 @@
-// Fault injection and request logging shared by the cloud fakes (Google OAuth, Drive, Yandex Disk).
-// A test says which requests should misbehave and how; each fake renders the fault in its own
-// provider's dialect (Google's error JSON, Yandex's {message, description, error}).
-import type { IncomingMessage } from 'node:http';
+// Fault injection and request logging shared by the fakes (Google OAuth, Drive and Sheets, Yandex OAuth and
+// Disk, IT Resume). A test says which requests should misbehave and how; `play` runs them before a fake routes
+// the request, and each fake renders an injected status in its own provider's dialect (Google's error JSON,
+// Yandex's {message, description, error}).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { queryObject, sleep } from './http-kit';
 
 export type Fault =
   /** Answer with this HTTP status and the provider's error JSON; `reason` picks the provider's error code. */
@@ -18,6 +20,11 @@ export type Fault =
   | { kind: 'slowBody'; bytesPerSec: number }
   /** Store the upload in full, then hold the answer `ms` (the client dies before it learns of the success). */
   | { kind: 'holdAnswer'; ms: number };
+
+export type StatusFault = Extract<Fault, { kind: 'status' }>;
+
+/** How a fake answers an injected status, in its provider's dialect; `headers` carry the rule's Retry-After. */
+export type StatusAnswer = (fault: StatusFault, headers: Record<string, string>) => void;
 
 export interface FaultRule {
   /** Only requests with this method count (case-insensitive). */
@@ -120,6 +127,53 @@ export class FaultInjector {
   record(entry: LoggedRequest): LoggedRequest {
     this.log.push(entry);
     return entry;
+  }
+
+  /**
+   * Logs a request as it arrives. Given the response, the entry's status is the one the answer was sent
+   * with; otherwise the fake fills it in. The fake counts the body bytes it reads.
+   */
+  enter(req: IncomingMessage, url: URL, res?: ServerResponse): LoggedRequest {
+    const entry = this.record({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: queryObject(url),
+      bytesIn: 0,
+      at: Date.now(),
+    });
+    res?.on('finish', () => (entry.status = res.statusCode));
+    return entry;
+  }
+
+  /**
+   * Plays the faults that fire for a request before the fake routes it: waits out a delay, drops the
+   * socket, or answers an injected status through `answer`. `answered` is true once the request is
+   * dealt with. With `bodyFaults` (the clouds' uploads), a drop after N body bytes and the faults that
+   * act on the body are left to the upload route, as `bodyFault`; without, any drop drops at once.
+   * `latencyMs`: every request waits that long first (a slow backend).
+   */
+  async play(
+    req: IncomingMessage,
+    url: URL,
+    entry: LoggedRequest,
+    answer: StatusAnswer,
+    options: { bodyFaults?: boolean; latencyMs?: number } = {},
+  ): Promise<{ answered: boolean; bodyFault?: Fault }> {
+    if (options.latencyMs) await sleep(options.latencyMs);
+    let bodyFault: Fault | undefined;
+    for (const f of this.pick(req, url)) {
+      entry.fault = f.kind;
+      if (f.kind === 'delay') await sleep(f.ms);
+      else if (f.kind === 'drop' && !(options.bodyFaults && f.afterBytes)) {
+        req.socket.destroy();
+        return { answered: true };
+      } else if (f.kind === 'status') {
+        entry.status = f.status;
+        answer(f, f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {});
+        return { answered: true };
+      } else if (options.bodyFaults) bodyFault = f;
+    }
+    return { answered: false, bodyFault };
   }
 }
 

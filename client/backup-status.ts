@@ -3,15 +3,15 @@
 // bytes), or the final result / typed failure once it has closed.
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CopyProgress } from './copy-plan';
-import type { ReportEntry } from './photo-naming';
-import { copyProgressQuery } from '../workflows/copy-to-cloud';
+import { copyProgressQuery, type CopyProgress } from '../lib/jobs/copy-to-cloud';
 import {
   photoBackupProgressQuery,
   type PhotoBackupProgress,
   type PhotoBackupResult,
+  type PhotoBackupWorkflowType,
   type TargetState,
-} from '../workflows/photo-backup';
+} from '../lib/jobs/photo-backup';
+import type { ReportEntry } from '../lib/photo-naming';
 
 export type BackupState = 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
@@ -80,10 +80,10 @@ function summarise(id: string, state: BackupState, progress: PhotoBackupProgress
   };
 }
 
-/** The workflow types of photo backups: a status request for one never answers with another kind of run. */
-export type PhotoBackupWorkflowType = 'vkBackup' | 'okBackup';
-
-/** Undefined when there is no photo backup of this type with this id. */
+/**
+ * Undefined when there is no photo backup of this type with this id: a status request for one kind of
+ * backup never answers with another kind of run.
+ */
 export async function describeBackup(
   client: Client,
   id: string,

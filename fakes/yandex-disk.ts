@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector, type Fault } from './faults';
-import { listen, queryObject, readJson, sendJson, sleep } from './http-kit';
+import { listen, queryObject, readJson, sendJson } from './http-kit';
 import { ParentIndexedMap } from './parent-index';
 import { countRequests, yandexRequestKind } from './request-counts';
 import { drain, holdAnswer, receive } from './upload-body';
@@ -217,20 +217,15 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const q = queryObject(url);
-    const entry = faults.record({ method: req.method ?? '', path: url.pathname, query: q, bytesIn: 0, at: Date.now() });
-    res.on('finish', () => (entry.status = res.statusCode));
-    if (options.latencyMs) await sleep(options.latencyMs);
-    let bodyFault: Fault | undefined;
-    for (const f of faults.pick(req, url)) {
-      entry.fault = f.kind;
-      if (f.kind === 'delay') await sleep(f.ms);
-      else if (f.kind === 'drop' && !f.afterBytes) return void req.socket.destroy();
-      else if (f.kind === 'status') {
-        const headers: Record<string, string> =
-          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
-        return yaError(res, f.reason ?? ERROR_BY_STATUS[f.status] ?? 'InternalServerError', f.message, headers);
-      } else bodyFault = f;
-    }
+    const entry = faults.enter(req, url, res);
+    const { answered, bodyFault } = await faults.play(
+      req,
+      url,
+      entry,
+      (f, headers) => yaError(res, f.reason ?? ERROR_BY_STATUS[f.status] ?? 'InternalServerError', f.message, headers),
+      { bodyFaults: true, latencyMs: options.latencyMs },
+    );
+    if (answered) return;
     settle();
     const route = url.pathname;
 

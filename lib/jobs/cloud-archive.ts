@@ -2,7 +2,7 @@
 // and the workflow itself: input, the public status shape, and the update/query definitions.
 // Pure: safe to import from workflows.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CloudKind } from './copy-plan';
+import type { CloudKind } from './copy-to-cloud';
 
 export type ArchiveType = 'webs' | 'originals';
 export type OAuthProvider = 'google' | 'yandex';

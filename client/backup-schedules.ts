@@ -13,9 +13,13 @@ import {
   type ScheduleExecutionResult,
   type ScheduleSummary,
 } from '@temporalio/client';
-import type { PhotoSourceKind } from '../activities/photo-backup/types';
-import type { PhotoBackupInput } from '../workflows/photo-backup';
-import { DEFAULT_COUNT, PHOTO_SOURCES } from '../workflows/photo-backup-input';
+import {
+  DEFAULT_COUNT,
+  PHOTO_BACKUP_WORKFLOW_TYPES,
+  PHOTO_SOURCES,
+  type PhotoBackupInput,
+  type PhotoSourceKind,
+} from '../lib/jobs/photo-backup';
 
 export type BackupScheduleSpec = { every: string } | { cron: string };
 
@@ -41,7 +45,6 @@ export interface BackupScheduleInfo extends BackupScheduleMemo {
 
 const MEMO_KEY = 'ferryPhotoBackup';
 const NEXT_RUNS = 5;
-const WORKFLOW_TYPES: Record<PhotoSourceKind, string> = { vk: 'vkBackup', ok: 'okBackup' };
 export const SCHEDULE_ID_PATTERN = /^(vk|ok)-schedule-[\w.-]{1,200}$/;
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -139,7 +142,7 @@ export async function createBackupSchedule(
         : { cronExpressions: [schedule.cron.trim()], timezone: 'UTC' },
     action: {
       type: 'startWorkflow',
-      workflowType: WORKFLOW_TYPES[input.source],
+      workflowType: PHOTO_BACKUP_WORKFLOW_TYPES[input.source],
       workflowId: `${input.source}-backup-scheduled-${suffix}`,
       taskQueue: opts.taskQueue,
       args: [{ ...input, ledgerId: scheduleId }],

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from './faults';
-import { listen, queryObject, sendJson, sleep } from './http-kit';
+import { listen, queryObject, sendJson } from './http-kit';
 
 export type MalformedKind = 'broken-passback' | 'bad-id' | 'inconsistent' | 'unknown-type' | 'bad-date';
 export const MALFORMED_KINDS: MalformedKind[] = [
@@ -254,21 +254,15 @@ export async function startItResumeFake(options: ItResumeFakeOptions = {}) {
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const q = queryObject(url);
-    const entry = faults.record({ method: req.method ?? '', path: url.pathname, query: q, bytesIn: 0, at: Date.now() });
+    const entry = faults.enter(req, url);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
       sendJson(res, status, body, headers);
     };
-    for (const f of faults.pick(req, url)) {
-      entry.fault = f.kind;
-      if (f.kind === 'delay') await sleep(f.ms);
-      else if (f.kind === 'drop') return void req.socket.destroy();
-      else if (f.kind === 'status') {
-        const headers: Record<string, string> =
-          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
-        return reply(f.status, { errors: f.message ?? f.reason ?? 'Fault injected by the test' }, headers);
-      }
-    }
+    const faulted = await faults.play(req, url, entry, (f, headers) =>
+      reply(f.status, { errors: f.message ?? f.reason ?? 'Fault injected by the test' }, headers),
+    );
+    if (faulted.answered) return;
     if (req.method !== 'GET' || url.pathname !== '/api/statistics') {
       return reply(404, { errors: `Not found: ${req.method} ${url.pathname}` });
     }

@@ -1,5 +1,7 @@
-// The copy engine's contract, shared by sources (gallery, VK, OK), the copy workflow, the clouds and
-// the API. Pure types and constants: safe to import from workflows.
+// The copy engine's contract (the copyToCloud workflow), shared by sources (gallery, VK, OK), the copy
+// workflow, the clouds, the API and the CLI: the plan, where it goes, what a copy reports, and the
+// progress query. Pure types and definitions: safe to import from workflows.
+import { defineQuery } from '@temporalio/workflow';
 
 /** One file to copy. `key` is the stable source identity (gallery file id, VK photo id). */
 export interface CopyPlanItem {
@@ -99,6 +101,9 @@ export interface CopyProgress {
   bytesDone: number;
   current: string[];
 }
+
+/** A copyToCloud run's live counts (answered by the workflow while it copies). */
+export const copyProgressQuery = defineQuery<CopyProgress>('copyProgress');
 
 export interface CopySummary extends Omit<CopyProgress, 'current'> {
   planId: string;

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { FaultInjector } from './faults';
-import { listen, queryObject, readJson, sendJson, sleep } from './http-kit';
+import { listen, readJson, sendJson } from './http-kit';
 
 const STATUS: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -64,13 +64,7 @@ export async function startGoogleSheetsFake(options: { validAccessToken: (token:
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const entry = faults.record({
-      method: req.method ?? '',
-      path: url.pathname,
-      query: queryObject(url),
-      bytesIn: 0,
-      at: Date.now(),
-    });
+    const entry = faults.enter(req, url);
     const error = (code: number, message: string, headers: Record<string, string> = {}) => {
       entry.status = code;
       sendJson(res, code, { error: { code, message, status: STATUS[code] ?? 'UNKNOWN' } }, headers);
@@ -79,18 +73,10 @@ export async function startGoogleSheetsFake(options: { validAccessToken: (token:
       entry.status = 200;
       sendJson(res, 200, body);
     };
-    for (const f of faults.pick(req, url)) {
-      entry.fault = f.kind;
-      if (f.kind === 'delay') await sleep(f.ms);
-      else if (f.kind === 'drop') return void req.socket.destroy();
-      else if (f.kind === 'status') {
-        return error(
-          f.status,
-          f.message ?? 'Fault injected by the test.',
-          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
-        );
-      }
-    }
+    const faulted = await faults.play(req, url, entry, (f, headers) =>
+      error(f.status, f.message ?? 'Fault injected by the test.', headers),
+    );
+    if (faulted.answered) return;
     const m = /^\/v4\/spreadsheets\/([^/]+)\/values\/([^/]+)$/.exec(url.pathname);
     if (!m) return error(404, `Method not found: ${req.method} ${url.pathname}`);
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';

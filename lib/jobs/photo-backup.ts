@@ -1,10 +1,70 @@
-// Validation and defaults of a photo-backup request (VK, OK), shared by the workflow, the CLI and the
-// API so all three refuse the same inputs with the same words. Pure: safe in workflows.
+// The photo backup job's contract (the photoBackup workflow, run as vkBackup or okBackup), shared by the
+// workflow, the API, the CLI and backup schedules: the input with its validation and defaults (so all of
+// them refuse the same inputs with the same words), the progress query, the result, and each source's
+// workflow type. Pure: safe to import from workflows.
 import { ApplicationFailure } from '@temporalio/common';
-import type { PhotoSourceKind } from '../activities/photo-backup/types';
-import type { DestinationCredentials } from '../lib/copy-plan';
-import { FailureType } from '../lib/failures';
-import type { PhotoBackupInput } from './photo-backup';
+import { defineQuery } from '@temporalio/workflow';
+import { FailureType } from '../failures';
+import type { ReportEntry } from '../photo-naming';
+import type { CopySummary, DestinationCredentials, PlanRef } from './copy-to-cloud';
+
+export type PhotoSourceKind = 'vk' | 'ok';
+
+/** Each source has a workflow type of its own, so the Web UI, search and GET /vk-backups/{id} tell them apart. */
+export const PHOTO_BACKUP_WORKFLOW_TYPES = { vk: 'vkBackup', ok: 'okBackup' } as const;
+export type PhotoBackupWorkflowType = (typeof PHOTO_BACKUP_WORKFLOW_TYPES)[PhotoSourceKind];
+
+export interface PhotoBackupInput {
+  /** The photo source: vk (the default) or ok. */
+  source?: PhotoSourceKind;
+  /** A user id (or a VK screen name). */
+  user: string;
+  /** Newest N photos (default 5) or 'all'. */
+  count?: number | 'all';
+  /** VK: profile (default) | wall | saved | all | an album id. OK: personal (default) | all | an album id. */
+  album?: string;
+  /** Folder at every target (default VK_Images / OK_Images). */
+  folder?: string;
+  targets: DestinationCredentials[];
+  /** The source's token; the worker's VK_TOKEN / OK_ACCESS_TOKEN when absent. Encrypted by the payload codec. */
+  sourceToken?: string;
+  /** Set by a backup schedule (its id): names stay as earlier runs gave them, the report covers every run. */
+  ledgerId?: string;
+  /** Copy-engine knobs (concurrency, serverSideUpload ...). */
+  copy?: { concurrency?: number; maxAttempts?: number; serverSideUpload?: 'auto' | 'never' };
+}
+
+export type TargetStatus = 'pending' | 'copying' | 'done' | 'partial' | 'failed';
+
+export interface TargetState {
+  cloud: DestinationCredentials['cloud'];
+  /** The copyToCloud child: query its copyProgress for live counts. */
+  workflowId: string;
+  status: TargetStatus;
+  summary?: Omit<CopySummary, 'failures' | 'renamed'>;
+  error?: { type: string; message: string };
+  reportPath?: string;
+}
+
+export interface PhotoBackupProgress {
+  phase: 'listing' | 'copying' | 'reporting' | 'done';
+  owner?: { id: string; name: string };
+  plan?: PlanRef;
+  folder: string;
+  targets: TargetState[];
+}
+
+export interface PhotoBackupResult {
+  owner: { id: string; name: string };
+  folder: string;
+  plan: PlanRef;
+  /** The seeds' report: every photo backed up to at least one target (by every run of a schedule), newest first. */
+  report: ReportEntry[];
+  targets: TargetState[];
+  skipped: number;
+}
+
+export const photoBackupProgressQuery = defineQuery<PhotoBackupProgress>('photoBackupProgress');
 
 export const DEFAULT_COUNT = 5;
 

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from './faults';
-import { listen, queryObject, readForm, sendJson, sleep, underBase } from './http-kit';
+import { listen, queryObject, readForm, sendJson, underBase } from './http-kit';
 
 export interface YandexOAuthOptions {
   port?: number;
@@ -70,26 +70,12 @@ export async function startYandexOAuthFake(options: YandexOAuthOptions = {}) {
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const entry = faults.record({
-      method: req.method ?? '',
-      path: url.pathname,
-      query: queryObject(url),
-      bytesIn: 0,
-      at: Date.now(),
-    });
+    const entry = faults.enter(req, url);
     const path = underBase(url.pathname, base);
-    for (const f of faults.pick(req, url)) {
-      entry.fault = f.kind;
-      if (f.kind === 'delay') await sleep(f.ms);
-      else if (f.kind === 'drop') return void req.socket.destroy();
-      else if (f.kind === 'status') {
-        entry.status = f.status;
-        return sendJson(res, f.status, {
-          error: f.reason ?? 'server_error',
-          error_description: f.message ?? 'Fault injected',
-        });
-      }
-    }
+    const faulted = await faults.play(req, url, entry, (f) =>
+      sendJson(res, f.status, { error: f.reason ?? 'server_error', error_description: f.message ?? 'Fault injected' }),
+    );
+    if (faulted.answered) return;
     const reply = (status: number, body: unknown) => {
       entry.status = status;
       sendJson(res, status, body);

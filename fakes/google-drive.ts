@@ -9,7 +9,7 @@ import { googleError } from './drive-errors';
 import { compileQuery, QueryError, requiredParent, selectFields } from './drive-query';
 import { createResumableSessions, sessionIdOf } from './drive-resumable';
 import { FaultInjector, type Fault } from './faults';
-import { listen, queryObject, readBody, sendJson, sleep } from './http-kit';
+import { listen, queryObject, readBody, sendJson } from './http-kit';
 import { ParentIndexedMap } from './parent-index';
 import { countRequests, driveRequestKind } from './request-counts';
 import { flip, holdAnswer, receive, splitMultipart } from './upload-body';
@@ -144,20 +144,15 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const q = queryObject(url);
-    const entry = faults.record({ method: req.method ?? '', path: url.pathname, query: q, bytesIn: 0, at: Date.now() });
-    res.on('finish', () => (entry.status = res.statusCode));
-    if (options.latencyMs) await sleep(options.latencyMs);
-    let bodyFault: Fault | undefined;
-    for (const f of faults.pick(req, url)) {
-      entry.fault = f.kind;
-      if (f.kind === 'delay') await sleep(f.ms);
-      else if (f.kind === 'drop' && !f.afterBytes) return void req.socket.destroy();
-      else if (f.kind === 'status') {
-        const headers: Record<string, string> =
-          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
-        return googleError(res, f.status, f.reason, f.message, headers);
-      } else bodyFault = f;
-    }
+    const entry = faults.enter(req, url, res);
+    const { answered, bodyFault } = await faults.play(
+      req,
+      url,
+      entry,
+      (f, headers) => googleError(res, f.status, f.reason, f.message, headers),
+      { bodyFaults: true, latencyMs: options.latencyMs },
+    );
+    if (answered) return;
     const path = url.pathname;
     const uploadId = q.upload_id;
 

@@ -5,9 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { freePort } from '../../lib/ports';
-import { devServerSearchAttributeArgs, type FERRY_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
-import { findTemporalCli } from '../../lib/temporal-cli';
+import { freePort } from './ports';
+import { devServerSearchAttributeArgs, type FERRY_SEARCH_ATTRIBUTES } from '../lib/search-attributes';
+import { findTemporalCli } from './temporal-cli';
 
 const STARTS = 3;
 

@@ -3,8 +3,9 @@
 // going means the next one is skipped, never stacked); a catch-up window of one day (after an outage
 // only the latest missed run is made up, not a week of them).
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import type { Config } from './config';
-import { createClient } from './temporal';
+import type { Config } from '../lib/config';
+import { ETL_RUN_WORKFLOW_TYPE, type EtlRunInput } from '../lib/jobs/etl-run';
+import { createClient } from '../lib/temporal';
 
 export interface EtlScheduleResult {
   scheduleId: string;
@@ -17,10 +18,10 @@ function options(config: Config, taskQueue: string) {
     spec: { cronExpressions: [config.ETL_SCHEDULE_CRON], timezone: 'UTC' },
     action: {
       type: 'startWorkflow' as const,
-      workflowType: 'etlRun',
+      workflowType: ETL_RUN_WORKFLOW_TYPE,
       workflowId: `${config.ETL_SCHEDULE_ID}-run`,
       taskQueue,
-      args: [{ trigger: 'schedule', lookbackHours: config.ETL_LOOKBACK_HOURS }],
+      args: [{ trigger: 'schedule', lookbackHours: config.ETL_LOOKBACK_HOURS } satisfies EtlRunInput],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
   } satisfies Omit<ScheduleOptions, 'scheduleId'>;

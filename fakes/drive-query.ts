@@ -104,26 +104,19 @@ export function compileQuery(q: string): Pred {
   };
   const isWord = (v: string) => peek()?.t === 'word' && peek()!.v.toLowerCase() === v;
 
-  function orExpr(): Pred {
-    let left = andExpr();
-    while (isWord('or')) {
+  /** `operand (word operand)*`, left to right: `and` binds tighter than `or`, as in Drive's q language. */
+  function joined(word: 'or' | 'and', operand: () => Pred): Pred {
+    let left = operand();
+    while (isWord(word)) {
       pos++;
       const l = left;
-      const r = andExpr();
-      left = (f) => l(f) || r(f);
+      const r = operand();
+      left = word === 'or' ? (f) => l(f) || r(f) : (f) => l(f) && r(f);
     }
     return left;
   }
-  function andExpr(): Pred {
-    let left = term();
-    while (isWord('and')) {
-      pos++;
-      const l = left;
-      const r = term();
-      left = (f) => l(f) && r(f);
-    }
-    return left;
-  }
+  const andExpr = () => joined('and', term);
+  const orExpr = (): Pred => joined('or', andExpr);
   function term(): Pred {
     const tok = next();
     if (tok.t === 'op' && tok.v === '(') {

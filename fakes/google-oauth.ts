@@ -7,7 +7,7 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type Key
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from './faults';
 import { verifyJwtBearer } from './google-jwt';
-import { listen, queryObject, readForm, sendJson, sleep, underBase } from './http-kit';
+import { listen, queryObject, readForm, sendJson, underBase } from './http-kit';
 
 export interface GoogleOAuthClient {
   clientId: string;
@@ -80,30 +80,17 @@ export async function startGoogleOAuthFake(options: GoogleOAuthOptions = {}) {
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const entry = faults.record({
-      method: req.method ?? '',
-      path: url.pathname,
-      query: queryObject(url),
-      bytesIn: 0,
-      at: Date.now(),
-    });
+    const entry = faults.enter(req, url);
     const path = underBase(url.pathname, base);
-    for (const f of faults.pick(req, url)) {
-      entry.fault = f.kind;
-      if (f.kind === 'delay') await sleep(f.ms);
-      else if (f.kind === 'drop') return void req.socket.destroy();
-      else if (f.kind === 'status') {
-        entry.status = f.status;
-        const headers: Record<string, string> =
-          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
-        return sendJson(
-          res,
-          f.status,
-          { error: f.reason ?? 'internal_failure', error_description: f.message ?? 'Fault injected by the test.' },
-          headers,
-        );
-      }
-    }
+    const faulted = await faults.play(req, url, entry, (f, headers) =>
+      sendJson(
+        res,
+        f.status,
+        { error: f.reason ?? 'internal_failure', error_description: f.message ?? 'Fault injected by the test.' },
+        headers,
+      ),
+    );
+    if (faulted.answered) return;
     const reply = (status: number, body: unknown) => {
       entry.status = status;
       sendJson(res, status, body, { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate' });
