@@ -13,7 +13,11 @@ export const SUCCESS_LINK = 'https://front.gallery.bench/done?ok=1';
 const FAIL_LINK = 'https://front.gallery.bench/done?ok=0';
 
 /** Forks the API (dist/bench-api.mjs) on `port`; resolves once /readyz answers 200. */
-export async function startApi(env: NodeJS.ProcessEnv, port: number, stops: Stops): Promise<string> {
+export async function startApi(
+  env: NodeJS.ProcessEnv,
+  port: number,
+  stops: Stops,
+): Promise<{ url: string; pid: number }> {
   const out = resolve('dist/bench-api.mjs');
   await buildEntry('api/main.ts', out);
   const api = fork(out, [], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -30,7 +34,7 @@ export async function startApi(env: NodeJS.ProcessEnv, port: number, stops: Stop
       (r) => r.ok,
       () => false,
     );
-    if (ok) return url;
+    if (ok) return { url, pid: api.pid! };
     if (Date.now() > deadline) throw new Error('the API did not become ready in 60 s');
     await new Promise((r) => setTimeout(r, 250));
   }

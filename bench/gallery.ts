@@ -16,7 +16,7 @@ import { peakRssMb, resetPeakRss, rssMb, startBenchStack } from './copy-stack';
 import { ARCHIVE_HOST, runArchive, startApi } from './gallery-flow';
 import { bytesKnob, intKnob, round1, round2 } from './knobs';
 import type { PlainMethods } from './plain-copier';
-import { cpuSeconds, machineBusySeconds } from './proc';
+import { backboneCpuSeconds, cpuSeconds, machineBusySeconds } from './proc';
 import { forkHelper } from './rpc';
 import { runBenchmark } from './harness';
 
@@ -110,12 +110,14 @@ async function main() {
       worker: cpuSeconds(worker.pid!),
       workflowWorker: workflowWorker && cpuSeconds(workflowWorker.pid!),
       fakes: cpuSeconds(fakes.pid),
+      api: cpuSeconds(api.pid),
+      ...backboneCpuSeconds(),
       machine: machineBusySeconds(),
     };
     const progress: Array<[number, number]> = [[0, 0]];
     const rss: Array<{ t: number; activities: number; workflows?: number }> = [];
     const t0 = performance.now();
-    const final = await runArchive(api, { listingPath, cloud: CLOUD, galleryName: 'Bench gallery' }, (s) => {
+    const final = await runArchive(api.url, { listingPath, cloud: CLOUD, galleryName: 'Bench gallery' }, (s) => {
       const t = Math.round(performance.now() - t0);
       progress.push([t, s.progress.files.done]);
       rss.push({ t, activities: rssMb(worker.pid!), workflows: workflowWorker && rssMb(workflowWorker.pid!) });
@@ -126,13 +128,17 @@ async function main() {
     after = (await fakes.call('counts'))[cloud];
     const ferryRate = FILES / (ferryMs / 1000);
     const peaks = { activities: peakRssMb(worker.pid!), workflows: workflowWorker && peakRssMb(workflowWorker.pid!) };
+    const backbone = backboneCpuSeconds();
     const cpu = {
-      activityWorker: Math.round(cpuSeconds(worker.pid!) - cpuBefore.worker),
-      workflowWorker: workflowWorker && Math.round(cpuSeconds(workflowWorker.pid!) - cpuBefore.workflowWorker!),
-      fakes: Math.round(cpuSeconds(fakes.pid) - cpuBefore.fakes),
-      // The rest of the machine: the Temporal server, PostgreSQL and the API (and anything else running).
-      machine: Math.round(machineBusySeconds() - cpuBefore.machine),
-      wall: Math.round(ferryMs / 1000),
+      activityWorker: round1(cpuSeconds(worker.pid!) - cpuBefore.worker),
+      workflowWorker: workflowWorker && round1(cpuSeconds(workflowWorker.pid!) - cpuBefore.workflowWorker!),
+      fakes: round1(cpuSeconds(fakes.pid) - cpuBefore.fakes),
+      api: round1(cpuSeconds(api.pid) - cpuBefore.api),
+      temporal: round1(backbone.temporal - cpuBefore.temporal),
+      postgres: round1(backbone.postgres - cpuBefore.postgres),
+      // Everything busy on the machine (anything else running included).
+      machine: round1(machineBusySeconds() - cpuBefore.machine),
+      wall: round1(ferryMs / 1000),
     };
     const history = await maxHistory(client);
     say(
@@ -168,8 +174,12 @@ async function main() {
       ),
       cpuSeconds: cpu,
       plainCpuSeconds: plainCpu,
-      cpuMsPerFile: round2((cpu.machine * 1000) / FILES),
-      plainCpuMsPerFile: round2((plainCpu.machine * 1000) / FILES),
+      // Ferry's parties (workers, fakes, API, Temporal, PostgreSQL) and the plain copier's (it, the fakes).
+      cpuMsPerFile: round2(
+        ((cpu.activityWorker + (cpu.workflowWorker ?? 0) + cpu.fakes + cpu.api + cpu.temporal + cpu.postgres) * 1000) /
+          FILES,
+      ),
+      plainCpuMsPerFile: round2(((plainCpu.copier + plainCpu.fakes) * 1000) / FILES),
       galleryBytes: gallery.totalBytes,
     };
     const seconds = (ms: number) => Math.round(ms / 100) / 10;

@@ -1,6 +1,6 @@
 // What the benchmarks read about a process from /proc (Linux): RSS now and at its peak, the peak reset,
 // and the CPU time it used (to tell when a fake, not Ferry, was the bottleneck).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const status = (pid: number, field: string) =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -26,4 +26,38 @@ export function machineBusySeconds(): number {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/**
+ * CPU seconds of the Temporal server and PostgreSQL (postmaster and backends) this benchmark started:
+ * the live processes below `root` whose command is `temporal` or `postgres`.
+ */
+export function backboneCpuSeconds(root = process.pid): { temporal: number; postgres: number } {
+  const parentOf = new Map<number, number>();
+  const commOf = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      commOf.set(Number(entry), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  const below = (pid: number): boolean => {
+    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === root) return true;
+    return false;
+  };
+  const sums = { temporal: 0, postgres: 0 };
+  for (const [pid, comm] of commOf) {
+    const kind = comm.startsWith('temporal') ? 'temporal' : comm.startsWith('postgres') ? 'postgres' : undefined;
+    if (!kind || !below(pid)) continue;
+    try {
+      sums[kind] += cpuSeconds(pid);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return sums;
 }
