@@ -4,6 +4,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CopyProgress } from './copy-plan';
+import { failureReason } from './failures';
 import type { ReportEntry } from './photo-naming';
 import { copyProgressQuery } from '../workflows/copy-to-cloud';
 import {
@@ -120,11 +121,8 @@ export async function describeBackup(
       () => undefined,
       (e: unknown) => e,
     );
+    reason = failureReason(err);
     const cause = err instanceof WorkflowFailedError ? err.cause : err;
-    reason =
-      cause instanceof ApplicationFailure
-        ? { type: cause.type ?? 'Error', message: cause.message }
-        : { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
     const targets = cause instanceof ApplicationFailure ? (cause.details?.[0] as TargetState[] | undefined) : undefined;
     if (targets) progress = { phase: 'done', folder: '', targets };
   }

@@ -3,7 +3,6 @@
 // sequences pages, sums their outcomes, answers the progress query and continues as new when its own
 // history grows. A failed item never fails the copy; cancelling it cancels the running page cleanly.
 import {
-  ApplicationFailure,
   continueAsNew,
   defineQuery,
   executeChild,
@@ -19,7 +18,8 @@ import type {
   DestinationSpec,
   PlanRef,
 } from '../lib/copy-plan';
-import { FailureType } from '../lib/failures';
+import type { ApplicationFailure } from '@temporalio/common';
+import { failure, FailureType } from '../lib/failures';
 import type { CopyActivities, ResolvedCopyOptions } from '../activities/copy/types';
 import { copyPageProgressSignal, copyPlanPage } from './copy/page';
 import { addTally, appendCapped, emptyTally, progressOf, type PageProgress, type Tally } from './copy/tally';
@@ -51,7 +51,7 @@ export interface CopyToCloudInput {
 const { resolveCopyOptions } = proxyLocalActivities<CopyActivities>({ startToCloseTimeout: '10s' });
 
 function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+  return failure(FailureType.InvalidInput, message);
 }
 
 function validate(input: CopyToCloudInput): void {

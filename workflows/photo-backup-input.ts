@@ -1,9 +1,8 @@
 // Validation and defaults of a photo-backup request (VK, OK), shared by the workflow, the CLI and the
 // API so all three refuse the same inputs with the same words. Pure: safe in workflows.
-import { ApplicationFailure } from '@temporalio/common';
 import type { PhotoSourceKind } from '../activities/photo-backup/types';
 import type { DestinationCredentials } from '../lib/copy-plan';
-import { FailureType } from '../lib/failures';
+import { failure, FailureType } from '../lib/failures';
 import type { PhotoBackupInput } from './photo-backup';
 
 export const DEFAULT_COUNT = 5;
@@ -77,11 +76,10 @@ export function backupInputProblems(input: Partial<PhotoBackupInput>): Array<{ f
 export function validateBackupInput(input: PhotoBackupInput): ResolvedBackupInput {
   const problems = backupInputProblems(input);
   if (problems.length) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `invalid backup request: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-      nonRetryable: true,
-    });
+    throw failure(
+      FailureType.InvalidInput,
+      `invalid backup request: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+    );
   }
   const source = input.source ?? 'vk';
   const rules = PHOTO_SOURCES[source];

@@ -110,7 +110,7 @@ export interface Destination {
   upload(req: UploadRequest): Promise<RemoteFile>;
   /**
    * Optional: the cloud fetches `item.sourceUrl` itself (Yandex upload from URL). When the cloud could
-   * not fetch it, throws a retryable ApplicationFailure of type REMOTE_FETCH_FAILED (clouds/errors.ts):
+   * not fetch it, throws a retryable ApplicationFailure of type FailureType.RemoteFetchFailed (lib/failures.ts):
    * stream the item instead.
    */
   uploadFromUrl?(req: UploadFromUrlRequest): Promise<RemoteFile>;

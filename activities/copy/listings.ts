@@ -11,6 +11,7 @@
 //     never made twice;
 //   - a name held by another file, seen or not, is never overwritten: Yandex refuses an occupied path
 //     (overwrite=false) and Drive keeps same-name files side by side.
+import { BoundedCache } from '../../lib/bounded-cache';
 import type { CopyPlanItem } from '../../lib/copy-plan';
 import type { Destination, FolderIndex, FolderRef, ProbeResult } from '../clouds/destination';
 
@@ -39,21 +40,13 @@ function shared(index: FolderIndex): SharedListing {
 
 /** The worker's listings, by account, scope (plan and page) and folder; forgets all when full. */
 export function createListings(max = MAX_LISTINGS) {
-  const map = new Map<string, Promise<SharedListing>>();
+  // A failed listing is not kept: the next caller lists again (or probes).
+  const cache = new BoundedCache<Promise<SharedListing>>(max);
   return {
     /** Undefined when the destination cannot list a folder. */
     of(dest: Destination, account: string, scope: string, relDir: string, folder: FolderRef) {
       if (!dest.listFolder) return undefined;
-      const k = `${account}\0${scope}\0${relDir}`;
-      let p = map.get(k);
-      if (!p) {
-        if (map.size >= max) map.clear();
-        p = dest.listFolder(folder).then(shared);
-        map.set(k, p);
-        // A failed listing is not kept: the next caller lists again (or probes).
-        p.catch(() => map.delete(k));
-      }
-      return p;
+      return cache.getOrCreate(`${account}\0${scope}\0${relDir}`, () => dest.listFolder!(folder).then(shared));
     },
   };
 }

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGoogleDriveDestination } from '../../activities/clouds/google-drive';
 import type { Destination } from '../../activities/clouds/destination';
-import { DESTINATION_UNAVAILABLE } from '../../activities/clouds/errors';
 import type { Config } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
 import { startDriveFake, type DriveFake } from '../fakes/google-drive';
@@ -263,7 +262,11 @@ describe('Google Drive adapter', () => {
     });
     await expectFailure(dest.upload(request(folder, 'x.jpg', bytes, item(bytes))), FailureType.RateLimited, false);
     fake.faults.add({ method: 'POST', path: '/upload/drive/v3/files', fault: { kind: 'status', status: 503 } });
-    await expectFailure(dest.upload(request(folder, 'x.jpg', bytes, item(bytes))), DESTINATION_UNAVAILABLE, false);
+    await expectFailure(
+      dest.upload(request(folder, 'x.jpg', bytes, item(bytes))),
+      FailureType.DestinationUnavailable,
+      false,
+    );
     fake.setQuota(1);
     try {
       const q = await expectFailure(

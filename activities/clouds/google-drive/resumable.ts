@@ -11,14 +11,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import type { UploadCheckpoint, UploadRequest } from '../destination';
-import {
-  cloudFailure,
-  DESTINATION_UNAVAILABLE,
-  FailureType,
-  networkFailure,
-  UPLOAD_TIMEOUT_MS,
-  withTimeout,
-} from '../errors';
+import { failure, FailureType } from '../../../lib/failures';
+import { networkFailure, UPLOAD_TIMEOUT_MS, withTimeout } from '../errors';
 import { driveFailure } from './errors';
 
 const UNIT = 256 * 1024;
@@ -66,10 +60,7 @@ export async function resumableUpload(
     const replayable = !(init.body && typeof init.body === 'object' && Symbol.asyncIterator in init.body);
     // The bearer token goes to GOOGLE_API_URL only: a session URI (a Location, or a heartbeat's) may name any host.
     if (new URL(url).origin !== new URL(deps.apiUrl).origin) {
-      throw cloudFailure(
-        FailureType.ForbiddenTarget,
-        `${what}: ${new URL(url).host} is not the Drive API; no token sent`,
-      );
+      throw failure(FailureType.ForbiddenTarget, `${what}: ${new URL(url).host} is not the Drive API; no token sent`);
     }
     for (let attempt = 0; ; attempt++) {
       const headers = new Headers(init.headers);
@@ -93,7 +84,7 @@ export async function resumableUpload(
       await res.body?.cancel();
       if (!replayable) {
         await deps.token(true);
-        throw cloudFailure(DESTINATION_UNAVAILABLE, `${what}: the access token expired mid-upload`);
+        throw failure(FailureType.DestinationUnavailable, `${what}: the access token expired mid-upload`);
       }
     }
   }
@@ -138,7 +129,8 @@ export async function resumableUpload(
     if (res.status !== 200 && res.status !== 201) return fail('start resumable upload', res);
     await res.body?.cancel();
     const location = res.headers.get('location');
-    if (!location) throw cloudFailure(DESTINATION_UNAVAILABLE, 'Drive opened a resumable session without a Location');
+    if (!location)
+      throw failure(FailureType.DestinationUnavailable, 'Drive opened a resumable session without a Location');
     return location;
   }
 
@@ -173,7 +165,7 @@ export async function resumableUpload(
       // An expired or unknown session: start the whole upload over, once per attempt.
       if (!(err instanceof SessionGone) || restarts++ > 0) {
         if (err instanceof SessionGone)
-          throw cloudFailure(DESTINATION_UNAVAILABLE, 'the resumable session expired twice');
+          throw failure(FailureType.DestinationUnavailable, 'the resumable session expired twice');
         throw err;
       }
       session = undefined;
@@ -209,7 +201,7 @@ export async function resumableUpload(
           final = cursor.ended && have <= gatherSize;
           n = final ? have : gatherSize;
           if (total !== undefined && (offset + have > total || (final && offset + n !== total))) {
-            throw cloudFailure(
+            throw failure(
               FailureType.ChecksumMismatch,
               `source size differs from the expected ${total} bytes (got ${offset + have}${final ? '' : '+'})`,
             );
@@ -226,7 +218,7 @@ export async function resumableUpload(
           let failure: unknown = err;
           let st: PutResult | undefined;
           while (!st) {
-            const transient = (failure as { type?: string }).type === DESTINATION_UNAVAILABLE;
+            const transient = (failure as { type?: string }).type === FailureType.DestinationUnavailable;
             if (!transient || failures++ >= CHUNK_RETRIES) throw failure;
             await sleep(500 * 2 ** (failures - 1), req.signal);
             st = await status(session, total).catch((e: unknown) => {
@@ -241,8 +233,8 @@ export async function resumableUpload(
         if (result.done) return result.file;
         failures = 0;
         if (result.offset < offset || result.offset > offset + n) {
-          throw cloudFailure(
-            DESTINATION_UNAVAILABLE,
+          throw failure(
+            FailureType.DestinationUnavailable,
             `Drive confirmed offset ${result.offset}, outside the chunk at ${offset}`,
           );
         }
@@ -330,10 +322,7 @@ class SourceCursor {
     while (left > 0) {
       let buf = await this.next();
       if (!buf) {
-        this.error = cloudFailure(
-          FailureType.ChecksumMismatch,
-          `source ended ${left} bytes short of the expected size`,
-        );
+        this.error = failure(FailureType.ChecksumMismatch, `source ended ${left} bytes short of the expected size`);
         throw this.error;
       }
       if (buf.length > left) {

@@ -7,6 +7,7 @@
 // many probes. Upload from URL lets Yandex fetch a public source itself: zero bytes through the worker.
 // Yandex's uploader has no ranged resume: a PUT cut mid-body is started over (once per interruption);
 // a PUT that had delivered every byte before the attempt died is adopted, never sent again.
+import { BoundedCache } from '../../../lib/bounded-cache';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/copy-plan';
 import type {
@@ -19,7 +20,7 @@ import type {
   UploadFromUrlRequest,
   UploadRequest,
 } from '../destination';
-import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, REMOTE_FETCH_FAILED } from '../errors';
+import { failure, FailureType } from '../../../lib/failures';
 import { candidateNames } from '../names';
 import { YandexApiError, YandexDiskClient, yandexFailure, type YandexResource } from './client';
 
@@ -48,7 +49,7 @@ export function createYandexDiskDestination(
   options: YandexDestinationOptions = {},
 ): Destination {
   if (spec.credentials.cloud !== 'yadisk' || !spec.credentials.token) {
-    throw cloudFailure(FailureType.InvalidInput, 'Yandex Disk destination needs a yadisk token');
+    throw failure(FailureType.InvalidInput, 'Yandex Disk destination needs a yadisk token');
   }
   const client = new YandexDiskClient({
     token: spec.credentials.token,
@@ -57,7 +58,7 @@ export function createYandexDiskDestination(
     fetch: options.fetch,
   });
   const rootParts = spec.rootFolder.split('/').filter(Boolean);
-  const folders = new Map<string, Promise<FolderRef>>();
+  const folders = new BoundedCache<Promise<FolderRef>>();
 
   async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -100,28 +101,21 @@ export function createYandexDiskDestination(
   /** Each level in turn (Yandex does not create parents); concurrent callers share one promise. */
   function folderAt(parts: string[]): Promise<FolderRef> {
     const key = parts.join('/');
-    let p = folders.get(key);
-    if (!p) {
-      p = (async () => {
-        const path = `disk:/${key}`;
-        if (!parts.length) return { id: 'disk:', path: '' };
-        await folderAt(parts.slice(0, -1));
-        try {
-          await client.request('PUT', '/resources', { path });
-        } catch (err) {
-          if (!(err instanceof YandexApiError)) throw err;
-          if (err.status === 409 && err.error === 'DiskPathPointsToExistentDirectoryError')
-            return { id: path, path: key };
-          if (err.status === 409 && err.error === 'DiskResourceAlreadyExistsError')
-            throw cloudFailure(FailureType.InvalidInput, `a file, not a folder, is at ${path}`);
-          throw yandexFailure('create folder', err);
-        }
-        return { id: path, path: key };
-      })();
-      folders.set(key, p);
-      p.catch(() => folders.delete(key));
-    }
-    return p;
+    return folders.getOrCreate(key, async () => {
+      const path = `disk:/${key}`;
+      if (!parts.length) return { id: 'disk:', path: '' };
+      await folderAt(parts.slice(0, -1));
+      try {
+        await client.request('PUT', '/resources', { path });
+      } catch (err) {
+        if (!(err instanceof YandexApiError)) throw err;
+        if (err.status === 409 && err.error === 'DiskPathPointsToExistentDirectoryError') return { id: path, path: key };
+        if (err.status === 409 && err.error === 'DiskResourceAlreadyExistsError')
+          throw failure(FailureType.InvalidInput, `a file, not a folder, is at ${path}`);
+        throw yandexFailure('create folder', err);
+      }
+      return { id: path, path: key };
+    });
   }
 
   const isOurs = (r: YandexResource, item: CopyPlanItem) =>
@@ -147,7 +141,7 @@ export function createYandexDiskDestination(
       if (!r && free !== undefined) break;
       if (!r) free = candidate;
     }
-    if (free === undefined) throw cloudFailure(FailureType.InvalidInput, `no free name for ${name} in ${folder.path}`);
+    if (free === undefined) throw failure(FailureType.InvalidInput, `no free name for ${name} in ${folder.path}`);
     return { freeName: free };
   }
 
@@ -189,7 +183,7 @@ export function createYandexDiskDestination(
     );
   }
 
-  const transient = (err: unknown) => (err as { type?: string }).type === DESTINATION_UNAVAILABLE;
+  const transient = (err: unknown) => (err as { type?: string }).type === FailureType.DestinationUnavailable;
 
   /**
    * Tags the uploaded file, waits for its operation and reads the final metadata (md5/size appear only
@@ -218,11 +212,11 @@ export function createYandexDiskDestination(
       if (!adopting || !transient(err)) throw err;
       status = 'success';
     }
-    if (status === 'failed') throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex failed to store ${path}`);
+    if (status === 'failed') throw failure(FailureType.DestinationUnavailable, `Yandex failed to store ${path}`);
     if (!early) await tag(path, props, signal);
     const r = await meta(path, signal);
     if (!r || r.md5 === undefined) {
-      throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload succeeded`);
+      throw failure(FailureType.DestinationUnavailable, `${path} is missing after its upload succeeded`);
     }
     return toRemote(r);
   }
@@ -274,13 +268,13 @@ export function createYandexDiskDestination(
         if ((await operationStatus(operation, req.signal)) === 'in-progress') await wait();
         r = await meta(path, req.signal);
         if (r?.type === 'file' && r.md5 === undefined)
-          throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is still being stored by Yandex`);
+          throw failure(FailureType.DestinationUnavailable, `${path} is still being stored by Yandex`);
       }
       const source = r?.type === 'file' && tag === undefined ? await req.sourceDigest?.() : undefined;
       if (!r || !source || r.md5 !== source.md5 || r.size !== source.size) {
         await req.dropCheckpoint?.();
-        throw cloudFailure(
-          DESTINATION_UNAVAILABLE,
+        throw failure(
+          FailureType.DestinationUnavailable,
           `${path} now holds another file: the next attempt picks a new name`,
         );
       }
@@ -317,11 +311,11 @@ export function createYandexDiskDestination(
       body.destroy();
     }
     if (status === 507)
-      throw cloudFailure(FailureType.QuotaExhausted, `upload ${path}: Yandex Disk answered 507 (no space left)`);
+      throw failure(FailureType.QuotaExhausted, `upload ${path}: Yandex Disk answered 507 (no space left)`);
     if (status === 413)
-      throw cloudFailure(FailureType.InvalidInput, `upload ${path}: Yandex Disk answered 413 (file too large)`);
+      throw failure(FailureType.InvalidInput, `upload ${path}: Yandex Disk answered 413 (file too large)`);
     if (status !== 201 && status !== 202)
-      throw cloudFailure(DESTINATION_UNAVAILABLE, `upload ${path}: Yandex Disk answered ${status}`);
+      throw failure(FailureType.DestinationUnavailable, `upload ${path}: Yandex Disk answered ${status}`);
     await req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: sent, total: sent });
     return complete(path, link.operation_id, { ...props, ferry_md5: props.ferry_md5 ?? req.finalMd5?.() }, req.signal);
   }
@@ -339,7 +333,10 @@ export function createYandexDiskDestination(
     if (status !== 'success' && r.custom_properties?.ferry_key !== req.item.key) {
       // Not provably the fetch's result: leave it, and let the next attempt pick a free name.
       await req.dropCheckpoint?.();
-      throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} now holds another file: the next attempt picks a new name`);
+      throw failure(
+        FailureType.DestinationUnavailable,
+        `${path} now holds another file: the next attempt picks a new name`,
+      );
     }
     return toRemote(await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal));
   }
@@ -365,10 +362,13 @@ export function createYandexDiskDestination(
     await req.onCheckpoint?.({ sessionUri: `${FETCH_PREFIX}${operation}`, confirmedOffset: 0, total: 0 });
     const status = await guarded('poll operation', () => client.waitOperation(op.href, req.signal));
     if (status === 'failed') {
-      throw cloudFailure(REMOTE_FETCH_FAILED, `Yandex could not fetch ${req.item.sourceUrl} itself; stream it instead`);
+      throw failure(
+        FailureType.RemoteFetchFailed,
+        `Yandex could not fetch ${req.item.sourceUrl} itself; stream it instead`,
+      );
     }
     const r = await meta(path, req.signal);
-    if (!r) throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload from URL succeeded`);
+    if (!r) throw failure(FailureType.DestinationUnavailable, `${path} is missing after its upload from URL succeeded`);
     return toRemote(await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal));
   }
 
