@@ -205,7 +205,13 @@ describe('Yandex Disk adapter', () => {
     fake.addFile(`${folder.id}/taken.jpg`, Buffer.from('their photo'));
     let dropped = 0;
     const req = request(folder, 'taken.jpg', bytes, it, {
-      checkpoint: { sessionUri: 'yadisk-operation:0123456789abcdef', confirmedOffset: 0, total: bytes.length },
+      checkpoint: {
+        kind: 'yandex',
+        operation: 'upload',
+        operationId: '0123456789abcdef',
+        confirmedOffset: 0,
+        total: bytes.length,
+      },
       sourceDigest: async () => ({ size: bytes.length, md5: md5(bytes) }),
       dropCheckpoint: async () => void dropped++,
     });

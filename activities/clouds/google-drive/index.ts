@@ -210,7 +210,7 @@ export function createGoogleDriveDestination(
     };
     let file: DriveFileJson;
     const small = req.size !== undefined && req.size < config.DRIVE_RESUMABLE_CUTOFF;
-    if (small && !req.checkpoint?.sessionUri) {
+    if (small && req.checkpoint?.kind !== 'drive') {
       file = await guarded(
         'multipart upload',
         async (o) => {

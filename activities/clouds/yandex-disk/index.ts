@@ -19,6 +19,7 @@ import type {
   UploadCheckpoint,
   UploadFromUrlRequest,
   UploadRequest,
+  YandexCheckpoint,
 } from '../destination';
 import { failure, FailureType } from '../../../lib/failures';
 import { candidateNames } from '../names';
@@ -31,13 +32,22 @@ const LIST_FIELDS = ['name', 'path', 'type', 'size', 'md5', 'custom_properties']
   .join(',');
 /** Entries a listing request answers (Yandex's `limit`). */
 const LIST_PAGE = 1000;
+
 /**
- * Checkpoint marker of an upload link's operation, stored before its PUT starts; confirmedOffset =
- * total once the PUT was answered. The next attempt adopts what that PUT left, or starts over.
+ * The checkpoint of an upload's operation, stored before the upload starts: an upload link's before its
+ * PUT (confirmedOffset = total once the PUT was answered), an upload from URL's before Yandex is asked
+ * to fetch. The next attempt adopts what that upload left, or starts over.
  */
-const OPERATION_PREFIX = 'yadisk-operation:';
-/** Checkpoint marker of an upload-from-URL operation (Yandex fetching the source), stored before it is asked. */
-const FETCH_PREFIX = 'yadisk-fetch:';
+const operationCheckpoint = (
+  operation: YandexCheckpoint['operation'],
+  operationId: string,
+  confirmedOffset: number,
+  total: number,
+): YandexCheckpoint => ({ kind: 'yandex', operation, operationId, confirmedOffset, total });
+
+/** The earlier attempt's operation of this kind, if the checkpoint names one. */
+const earlierOperation = (cp: UploadCheckpoint | undefined, operation: YandexCheckpoint['operation']) =>
+  cp?.kind === 'yandex' && cp.operation === operation ? cp : undefined;
 
 export interface YandexDestinationOptions {
   fetch?: typeof fetch;
@@ -109,7 +119,8 @@ export function createYandexDiskDestination(
         await client.request('PUT', '/resources', { path });
       } catch (err) {
         if (!(err instanceof YandexApiError)) throw err;
-        if (err.status === 409 && err.error === 'DiskPathPointsToExistentDirectoryError') return { id: path, path: key };
+        if (err.status === 409 && err.error === 'DiskPathPointsToExistentDirectoryError')
+          return { id: path, path: key };
         if (err.status === 409 && err.error === 'DiskResourceAlreadyExistsError')
           throw failure(FailureType.InvalidInput, `a file, not a folder, is at ${path}`);
         throw yandexFailure('create folder', err);
@@ -245,11 +256,11 @@ export function createYandexDiskDestination(
    */
   async function adopt(
     path: string,
-    cp: UploadCheckpoint,
+    cp: YandexCheckpoint,
     req: UploadRequest,
     props: Record<string, string | undefined>,
   ) {
-    const operation = cp.sessionUri!.slice(OPERATION_PREFIX.length);
+    const operation = cp.operationId;
     const answered = cp.total > 0 && cp.confirmedOffset === cp.total;
     const wait = () => guarded('poll operation', () => client.waitOperation(operation, req.signal));
     let r = await meta(path, req.signal);
@@ -285,9 +296,9 @@ export function createYandexDiskDestination(
 
   async function upload(req: UploadRequest): Promise<RemoteFile> {
     const path = `${req.folder.id}/${req.name}`;
-    const cp = req.checkpoint;
+    const cp = earlierOperation(req.checkpoint, 'upload');
     const props = { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || undefined };
-    if (cp?.sessionUri?.startsWith(OPERATION_PREFIX)) {
+    if (cp) {
       const adopted = await adopt(path, cp, req, props);
       if (adopted) return adopted;
     }
@@ -300,9 +311,8 @@ export function createYandexDiskDestination(
         req.signal,
       ),
     );
-    const marker = `${OPERATION_PREFIX}${link.operation_id}`;
     // Stored before the PUT starts: whatever dies during it, the next attempt knows where to look.
-    await req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: 0, total: req.size ?? 0 });
+    await req.onCheckpoint?.(operationCheckpoint('upload', link.operation_id, 0, req.size ?? 0));
     const body = await req.open(0);
     let status: number, sent: number;
     try {
@@ -316,7 +326,7 @@ export function createYandexDiskDestination(
       throw failure(FailureType.InvalidInput, `upload ${path}: Yandex Disk answered 413 (file too large)`);
     if (status !== 201 && status !== 202)
       throw failure(FailureType.DestinationUnavailable, `upload ${path}: Yandex Disk answered ${status}`);
-    await req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: sent, total: sent });
+    await req.onCheckpoint?.(operationCheckpoint('upload', link.operation_id, sent, sent));
     return complete(path, link.operation_id, { ...props, ferry_md5: props.ferry_md5 ?? req.finalMd5?.() }, req.signal);
   }
 
@@ -343,9 +353,9 @@ export function createYandexDiskDestination(
 
   async function uploadFromUrl(req: UploadFromUrlRequest) {
     const path = `${req.folder.id}/${req.name}`;
-    const earlier = req.checkpoint?.sessionUri;
-    if (earlier?.startsWith(FETCH_PREFIX)) {
-      const adopted = await adoptFetch(path, earlier.slice(FETCH_PREFIX.length), req);
+    const earlier = earlierOperation(req.checkpoint, 'fetch');
+    if (earlier) {
+      const adopted = await adoptFetch(path, earlier.operationId, req);
       if (adopted) return adopted;
     }
     const op = await guarded('upload from URL', () =>
@@ -359,7 +369,7 @@ export function createYandexDiskDestination(
     );
     // Yandex fetches on its own, whatever happens to this worker: the next attempt looks for the result.
     const operation = new URL(op.href, config.YANDEX_DISK_API_URL).pathname.split('/').pop() ?? '';
-    await req.onCheckpoint?.({ sessionUri: `${FETCH_PREFIX}${operation}`, confirmedOffset: 0, total: 0 });
+    await req.onCheckpoint?.(operationCheckpoint('fetch', operation, 0, 0));
     const status = await guarded('poll operation', () => client.waitOperation(op.href, req.signal));
     if (status === 'failed') {
       throw failure(
