@@ -24,6 +24,21 @@ async function plannedItem(n = 1): Promise<CheckpointRef[]> {
   return Array.from({ length: n }, (_, i) => ({ planId, destinationKey: 'google_drive:Ferry', seq: i, key: `k${i}` }));
 }
 
+/** The plan's stored offset once it reaches `expected` (queued writes land later), or what it is after 2 s. */
+async function confirmedOffset(planId: string, expected: number): Promise<string | undefined> {
+  const read = async () =>
+    (
+      await pool.query<{ o: string }>('select confirmed_offset as o from copy_upload_checkpoints where plan_id = $1', [
+        planId,
+      ])
+    ).rows[0]?.o;
+  for (let tries = 0; tries < 200; tries++) {
+    if ((await read()) === String(expected)) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return read();
+}
+
 /** The pool, counting the statements that reach it. */
 function counting(p: Pool) {
   const counted = { statements: 0 };
@@ -100,16 +115,7 @@ describe('upload checkpoints', () => {
     const writes = counted.statements;
     for (let i = 1; i <= 64; i++)
       void item.update('big.bin', { kind: 'drive', sessionUri: SESSION, confirmedOffset: i, total: 64 });
-    const offsetOf = async () =>
-      (
-        await pool.query<{ o: string }>(
-          'select confirmed_offset as o from copy_upload_checkpoints where plan_id = $1',
-          [ref!.planId],
-        )
-      ).rows[0]?.o;
-    for (let tries = 0; (await offsetOf()) !== '64' && tries < 200; tries++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(await offsetOf()).toBe('64');
+    expect(await confirmedOffset(ref!.planId, 64)).toBe('64');
     const offsets = counted.statements - writes;
     expect(offsets).toBeGreaterThanOrEqual(1);
     expect(offsets).toBeLessThan(64);
@@ -234,15 +240,7 @@ describe('upload checkpoints', () => {
     // A new session is a write the adapter awaits; the same operation again only queues its offset.
     await expect(item.update('y.bin', upload(0))).resolves.toBeUndefined();
     expect(item.update('y.bin', upload(3000))).toBeUndefined();
-    const offsetOf = async () =>
-      (
-        await pool.query<{ o: string }>(
-          'select confirmed_offset as o from copy_upload_checkpoints where plan_id = $1',
-          [ref!.planId],
-        )
-      ).rows[0]?.o;
-    for (let tries = 0; (await offsetOf()) !== '3000' && tries < 200; tries++)
-      await new Promise((r) => setTimeout(r, 10));
+    expect(await confirmedOffset(ref!.planId, 3000)).toBe('3000');
     expect((await new CheckpointStore(pool, keys).load(ref!))?.checkpoint).toEqual(upload(3000));
   });
 });
