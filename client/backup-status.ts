@@ -4,6 +4,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { copyProgressQuery, type CopyProgress } from '../lib/jobs/copy-to-cloud';
+import { failureReason } from '../lib/failures';
 import {
   photoBackupProgressQuery,
   type PhotoBackupProgress,
@@ -120,11 +121,8 @@ export async function describeBackup(
       () => undefined,
       (e: unknown) => e,
     );
+    reason = failureReason(err);
     const cause = err instanceof WorkflowFailedError ? err.cause : err;
-    reason =
-      cause instanceof ApplicationFailure
-        ? { type: cause.type ?? 'Error', message: cause.message }
-        : { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
     const targets = cause instanceof ApplicationFailure ? (cause.details?.[0] as TargetState[] | undefined) : undefined;
     if (targets) progress = { phase: 'done', folder: '', targets };
   }

@@ -3,7 +3,6 @@
 // or expires by itself; the PKCE verifier and the tokens live only in its encrypted payloads.
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   executeChild,
   patched,
@@ -14,7 +13,6 @@ import {
 import type { GalleryActivities, PreparedPlan } from '../activities/gallery/types';
 import {
   authorizeUpdate,
-  AuthorizeRejection,
   callbackInfoQuery,
   copyWorkflowIdOf,
   providerOf,
@@ -25,7 +23,14 @@ import {
   type CloudArchiveStatus,
 } from '../lib/jobs/cloud-archive';
 import type { CopySummary, DestinationCredentials } from '../lib/jobs/copy-to-cloud';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
+import {
+  failure,
+  failureReason,
+  FailureType,
+  finalFailure,
+  NON_RETRYABLE_FAILURES,
+  type FailureReason,
+} from '../lib/failures';
 import { FerryStatus } from '../lib/search-attributes';
 import { briefProblem } from '../lib/text-limits';
 import { copyToCloud } from './copy-to-cloud';
@@ -49,16 +54,6 @@ const { revokeCloudAccess } = proxyActivities<GalleryActivities>({
 
 const MAX_REPORTED = 1000;
 
-function errorOf(err: unknown): { type: string; message: string } {
-  // Activity and child failures wrap the ApplicationFailure that says what went wrong.
-  let e = err as { cause?: unknown; type?: string; message?: string } | undefined;
-  while (e?.cause && !(e instanceof ApplicationFailure)) e = e.cause as typeof e;
-  return {
-    type: (e instanceof ApplicationFailure && e.type) || 'Error',
-    message: e?.message || String(err),
-  };
-}
-
 export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchiveStatus> {
   const { request, settings } = input;
   const cloud = request.cloud_type;
@@ -78,11 +73,11 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     status.state = state;
     upsertSearchAttributes([{ key: FerryStatus, value: state }]);
   };
-  const finishFailed = async (state: 'failed' | 'expired', error: { type: string; message: string }) => {
+  const finishFailed = async (state: 'failed' | 'expired', error: FailureReason) => {
     status.error = error;
     setState(state);
     await condition(allHandlersFinished);
-    return ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true });
+    return finalFailure(error);
   };
 
   setHandler(statusQuery, () => status);
@@ -94,7 +89,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     authorizeUpdate,
     async ({ code, error }) => {
       claimed = true;
-      const fail = (type: string, message: string) => {
+      const fail = (type: FailureType, message: string) => {
         status.error = { type, message };
         return { ok: false, redirect: request.redirect_fail_link };
       };
@@ -109,7 +104,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
         });
         return { ok: true, redirect: request.redirect_success_link };
       } catch (err) {
-        const e = errorOf(err);
+        const e = failureReason(err);
         return fail(FailureType.AuthorizationDenied, e.message);
       }
     },
@@ -117,14 +112,15 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       // Runs before the update is accepted into history: a second callback never reaches the handler.
       validator: ({ provider }) => {
         if (claimed || status.state !== 'awaiting_authorization') {
-          const type = status.state === 'expired' ? AuthorizeRejection.Expired : AuthorizeRejection.AlreadyUsed;
-          throw ApplicationFailure.create({ type, message: `this authorization request is ${status.state}` });
+          const type =
+            status.state === 'expired' ? FailureType.AuthorizationExpired : FailureType.AuthorizationAlreadyUsed;
+          throw failure(type, `this authorization request is ${status.state}`, { nonRetryable: false });
         }
         if (provider !== providerOf(cloud)) {
-          throw ApplicationFailure.create({
-            type: AuthorizeRejection.WrongProvider,
-            message: `this request is for ${providerOf(cloud)}, not ${provider}`,
-          });
+          throw failure(
+            FailureType.AuthorizationWrongProvider,
+            `this request is for ${providerOf(cloud)}, not ${provider}`,
+          );
         }
       },
     },
@@ -159,7 +155,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     });
   } catch (err) {
     await revokeGrant();
-    throw await finishFailed('failed', errorOf(err));
+    throw await finishFailed('failed', failureReason(err));
   }
   const { plan } = prepared;
   status.progress.files = { total: plan.total + prepared.rejectedCount, done: 0, failed: prepared.rejectedCount };
@@ -189,7 +185,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       ],
     });
   } catch (err) {
-    copyError = errorOf(err);
+    copyError = failureReason(err);
   }
   credentials = undefined;
   await revokeGrant();
@@ -243,7 +239,10 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     });
     status.report.notified_at = new Date().toISOString();
   } catch (err) {
-    throw await finishFailed('failed', { type: 'GalleryNotNotified', message: errorOf(err).message });
+    throw await finishFailed('failed', {
+      type: FailureType.GalleryNotNotified,
+      message: failureReason(err).message,
+    });
   }
 
   if (copyError) throw await finishFailed('failed', copyError);

@@ -2,14 +2,9 @@
 // worked through page by page, each page a child workflow (workflows/copy/page.ts); this workflow only
 // sequences pages, sums their outcomes, answers the progress query and continues as new when its own
 // history grows. A failed item never fails the copy; cancelling it cancels the running page cleanly.
-import {
-  ApplicationFailure,
-  continueAsNew,
-  executeChild,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { continueAsNew, executeChild, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/common';
+import { FailureType, failure } from '../lib/failures';
 import {
   copyProgressQuery,
   type CopyItemResult,
@@ -18,7 +13,6 @@ import {
   type DestinationSpec,
   type PlanRef,
 } from '../lib/jobs/copy-to-cloud';
-import { FailureType } from '../lib/failures';
 import type { CopyActivities, ResolvedCopyOptions } from '../activities/copy/types';
 import { copyPageProgressSignal, copyPlanPage } from './copy/page';
 import { addTally, appendCapped, emptyTally, progressOf, type PageProgress, type Tally } from './copy/tally';
@@ -48,7 +42,7 @@ export interface CopyToCloudInput {
 const { resolveCopyOptions } = proxyLocalActivities<CopyActivities>({ startToCloseTimeout: '10s' });
 
 function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+  return failure(FailureType.InvalidInput, message);
 }
 
 function validate(input: CopyToCloudInput): void {

@@ -3,19 +3,11 @@
 // row in etl_runs. Then the log retention and the report e-mail; on failure, a failure e-mail with
 // the reason. A backfill is resumable for free: a window whose activities completed is in the
 // history, so a worker killed in day 17 of 30 resumes at day 17 on any worker.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  ContinueAsNew,
-  continueAsNew,
-  log,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ContinueAsNew, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { EtlActivities } from '../activities/etl/types';
 import { dayWindow, rangeProblems, runDays, utcDay } from '../lib/etl-windows';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
+import { failure, failureReason, FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
 import type { DayFigures, EtlRunInput, EtlRunResult, RunTrigger, WindowReport } from '../lib/jobs/etl-run';
 
 const nonRetryableErrorTypes = NON_RETRYABLE_FAILURES;
@@ -67,12 +59,6 @@ const mail = proxyActivities<EtlActivities>({
   },
 });
 
-/** The reason a user should read: the activity's own message, not "Activity task failed". */
-function failureReason(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
 export async function etlRun(input: EtlRunInput = {}): Promise<EtlRunResult> {
   const { workflowId } = workflowInfo();
   const scheduledAt = workflowInfo().typedSearchAttributes.get(ScheduledStartTime);
@@ -85,11 +71,7 @@ export async function etlRun(input: EtlRunInput = {}): Promise<EtlRunResult> {
   try {
     const problems = rangeProblems(input, utcDay(now));
     if (problems.length) {
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        message: problems.map((p) => `${p.field}: ${p.message}`).join('; '),
-        nonRetryable: true,
-      });
+      throw failure(FailureType.InvalidInput, problems.map((p) => `${p.field}: ${p.message}`).join('; '));
     }
     const days = runDays(input, now);
     for (const [i, day] of days.entries()) {
@@ -109,7 +91,7 @@ export async function etlRun(input: EtlRunInput = {}): Promise<EtlRunResult> {
         windows.push({ day, ...counts });
         figures.push(...touched.filter((d) => d.date === day));
       } catch (err) {
-        await db.etlFinishWindow({ workflowId, runId, day, status: 'failed', error: failureReason(err) });
+        await db.etlFinishWindow({ workflowId, runId, day, status: 'failed', error: failureReason(err).message });
         throw err;
       }
       current = undefined;
@@ -129,12 +111,12 @@ export async function etlRun(input: EtlRunInput = {}): Promise<EtlRunResult> {
     return { workflowId, days: figures, windows };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    const reason = failureReason(err);
+    const reason = failureReason(err).message;
     try {
       await db.etlPruneLogs({ workflowId });
       await mail.etlSendFailure({ workflowId, window: current, reason });
     } catch (mailErr) {
-      log.error('could not send the ETL failure e-mail', { reason: failureReason(mailErr) });
+      log.error('could not send the ETL failure e-mail', { reason: failureReason(mailErr).message });
     }
     throw err;
   }

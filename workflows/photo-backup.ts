@@ -3,9 +3,6 @@
 // loses the other's copies), then write the seeds' JSON report next to the photos as photos.json and
 // return it. Started by a schedule, it keeps a ledger: the report then lists every photo backed up so far.
 import {
-  ActivityFailure,
-  ApplicationFailure,
-  ChildWorkflowFailure,
   executeChild,
   isCancellation,
   proxyActivities,
@@ -21,7 +18,7 @@ import {
   type PhotoBackupProgress,
   type PhotoBackupResult,
 } from '../lib/jobs/photo-backup';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
+import { FailureType, NON_RETRYABLE_FAILURES, failureReason, finalFailure } from '../lib/failures';
 import { formatReport } from '../lib/photo-naming';
 import { FerryCloudType, FerryJob, FerryStatus } from '../lib/search-attributes';
 import type { PhotoBackupActivities } from '../activities/photo-backup/types';
@@ -42,16 +39,6 @@ const { uploadBackupReport, recordBackupLedger } = proxyActivities<PhotoBackupAc
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
-
-/** The typed reason inside an activity or child failure, so callers see "private profile", not "activity failed". */
-function reasonOf(err: unknown): { type: string; message: string } {
-  let cause = err;
-  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause) {
-    cause = cause.cause;
-  }
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
-  return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
-}
 
 const setStatus = (status: string) => upsertSearchAttributes([{ key: FerryStatus, value: status }]);
 
@@ -83,9 +70,8 @@ export async function photoBackup(raw: PhotoBackupInput): Promise<PhotoBackupRes
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const { type, message } = reasonOf(err);
     setStatus('failed');
-    throw ApplicationFailure.create({ type, message, nonRetryable: true });
+    throw finalFailure(failureReason(err));
   }
   progress.owner = planned.owner;
   progress.plan = planned.plan;
@@ -113,13 +99,13 @@ export async function photoBackup(raw: PhotoBackupInput): Promise<PhotoBackupRes
         if (summary.failed === 0) target.status = 'done';
         else {
           target.status = summary.failed === summary.total ? 'failed' : 'partial';
-          target.error = failures[0]?.error ?? { type: 'Error', message: `${summary.failed} photos failed` };
+          target.error = failures[0]?.error ?? { type: FailureType.Error, message: `${summary.failed} photos failed` };
         }
       } catch (err) {
         // A cancelled backup ends as cancelled, not as "every cloud failed".
         if (isCancellation(err)) throw err;
         target.status = 'failed';
-        target.error = reasonOf(err);
+        target.error = failureReason(err);
         for (const e of planned.report) failedKeys.set(e.key, (failedKeys.get(e.key) ?? 0) + 1);
       }
     }),
@@ -147,7 +133,8 @@ export async function photoBackup(raw: PhotoBackupInput): Promise<PhotoBackupRes
       } catch (err) {
         if (isCancellation(err)) throw err;
         target.status = 'partial';
-        target.error = { type: reasonOf(err).type, message: `photos.json not written: ${reasonOf(err).message}` };
+        const reason = failureReason(err);
+        target.error = { type: reason.type, message: `photos.json not written: ${reason.message}` };
       }
     }),
   );
@@ -156,12 +143,8 @@ export async function photoBackup(raw: PhotoBackupInput): Promise<PhotoBackupRes
   if (progress.targets.every((t) => t.status === 'failed')) {
     setStatus('failed');
     const first = progress.targets[0]!.error ?? { type: FailureType.InvalidInput, message: 'no target succeeded' };
-    throw ApplicationFailure.create({
-      type: first.type,
-      message: progress.targets.map((t) => `${t.cloud}: ${t.error?.message ?? 'failed'}`).join('; '),
-      nonRetryable: true,
-      details: [progress.targets],
-    });
+    const message = progress.targets.map((t) => `${t.cloud}: ${t.error?.message ?? 'failed'}`).join('; ');
+    throw finalFailure({ type: first.type, message }, [progress.targets]);
   }
   setStatus(progress.targets.every((t) => t.status === 'done') ? 'done' : 'partial');
   return {

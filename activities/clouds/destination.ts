@@ -21,17 +21,34 @@ export interface RemoteFile {
 }
 
 /**
- * Resumable-upload state, stored durably by the engine (PostgreSQL, activities/copy/checkpoints.ts) and
- * handed to the next attempt: JSON-serialisable. Drive: the session URI and the offset Drive confirmed.
- * Yandex: `yadisk-operation:<id>` of the upload link, with confirmedOffset = total once the PUT was
- * answered (every byte delivered).
+ * Resumable-upload state, one case per destination, stored durably by the engine (PostgreSQL,
+ * activities/copy/checkpoints.ts) and handed to the next attempt: JSON-serialisable.
  */
-export interface UploadCheckpoint {
-  /** Drive: the resumable session URI (a secret: the engine stores it encrypted). Yandex: the operation marker. */
-  sessionUri?: string;
+export type UploadCheckpoint = DriveCheckpoint | YandexCheckpoint;
+
+interface CheckpointProgress {
   /** Bytes the destination has confirmed. */
   confirmedOffset: number;
+  /** The file's size as the upload knows it; 0 when unknown. */
   total: number;
+}
+
+/** A Drive resumable session and the offset Drive confirmed on it. */
+export interface DriveCheckpoint extends CheckpointProgress {
+  kind: 'drive';
+  /** The session URI: a secret (it takes bytes without any other credential), stored encrypted. */
+  sessionUri: string;
+}
+
+/**
+ * The Yandex operation an upload started, known before it is asked: an upload link's (`upload`, whose
+ * confirmedOffset = total once its PUT was answered, every byte delivered) or an upload from URL's
+ * (`fetch`, Yandex fetching the source itself).
+ */
+export interface YandexCheckpoint extends CheckpointProgress {
+  kind: 'yandex';
+  operation: 'upload' | 'fetch';
+  operationId: string;
 }
 
 export interface UploadRequest {
@@ -110,7 +127,7 @@ export interface Destination {
   upload(req: UploadRequest): Promise<RemoteFile>;
   /**
    * Optional: the cloud fetches `item.sourceUrl` itself (Yandex upload from URL). When the cloud could
-   * not fetch it, throws a retryable ApplicationFailure of type REMOTE_FETCH_FAILED (clouds/errors.ts):
+   * not fetch it, throws a retryable ApplicationFailure of type FailureType.RemoteFetchFailed (lib/failures.ts):
    * stream the item instead.
    */
   uploadFromUrl?(req: UploadFromUrlRequest): Promise<RemoteFile>;

@@ -1,35 +1,8 @@
-// The edge where provider answers become Ferry's typed failures: workflows decide on a FailureType,
-// never on an HTTP code. Both cloud adapters map through these helpers.
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../../lib/failures';
-
-/** A transient destination problem (5xx, a dropped connection, a lock): retried with the policy's backoff. */
-export const DESTINATION_UNAVAILABLE = 'DestinationUnavailable';
-/** Yandex could not fetch the source itself (upload from URL): the engine may stream instead. */
-export const REMOTE_FETCH_FAILED = 'RemoteFetchFailed';
-
-export function cloudFailure(
-  type: string,
-  message: string,
-  opts: { retryAfterMs?: number; cause?: unknown } = {},
-): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: (NON_RETRYABLE_FAILURES as string[]).includes(type),
-    ...(opts.retryAfterMs !== undefined && { nextRetryDelay: opts.retryAfterMs }),
-    ...(opts.cause instanceof Error && { cause: opts.cause }),
-  });
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null | undefined): number | undefined {
-  if (!value) return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
+// The cloud adapters' request plumbing: network errors as typed failures, and request deadlines. The
+// failure types themselves, and `failure()` that makes them, are lib/failures.ts; Retry-After is
+// lib/retry-after.ts.
+import type { ApplicationFailure } from '@temporalio/common';
+import { failure, FailureType } from '../../lib/failures';
 
 /** Network-level failures (reset, refused, timeout) are transient; an abort is not ours to map. */
 export function isAbort(err: unknown): boolean {
@@ -37,8 +10,9 @@ export function isAbort(err: unknown): boolean {
 }
 
 export function networkFailure(what: string, err: unknown): ApplicationFailure {
+  // fetch's own TypeError says only "fetch failed": the socket's error is its cause.
   const detail = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-  return cloudFailure(DESTINATION_UNAVAILABLE, `${what}: ${detail}`, { cause: err });
+  return failure(FailureType.DestinationUnavailable, `${what}: ${detail}`, { cause: err });
 }
 
 /** A metadata call that has not answered in this long is treated as a dropped connection. */
@@ -78,5 +52,3 @@ export function deadline(signal: AbortSignal | undefined, ms: number): { signal:
     },
   };
 }
-
-export { FailureType };

@@ -2,7 +2,7 @@
 import type { Config } from '../../lib/config';
 import type { DestinationSpec } from '../../lib/jobs/copy-to-cloud';
 import type { Destination } from './destination';
-import { cloudFailure, FailureType } from './errors';
+import { failure, FailureType } from '../../lib/failures';
 import { createGoogleDriveDestination } from './google-drive';
 import { createYandexDiskDestination } from './yandex-disk';
 
@@ -13,9 +13,8 @@ export function createDestination(spec: DestinationSpec, config: Config): Destin
     case 'yadisk':
       return createYandexDiskDestination(spec, config);
     default:
-      throw cloudFailure(FailureType.InvalidInput, `unknown cloud ${String((spec as { cloud: unknown }).cloud)}`);
+      throw failure(FailureType.InvalidInput, `unknown cloud ${String((spec as { cloud: unknown }).cloud)}`);
   }
 }
 
 export type { Destination } from './destination';
-export { DESTINATION_UNAVAILABLE, REMOTE_FETCH_FAILED } from './errors';

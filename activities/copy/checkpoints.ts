@@ -5,8 +5,10 @@
 //   a session is opened      -> one upsert, awaited before the first byte is sent
 //   a chunk is confirmed     -> one row update, queued behind the previous write (never per network read)
 //   the outcome is recorded  -> the row is deleted in the same statement (PlanStore.record/recordMany)
-// The session URI is sealed with FERRY_ENCRYPTION_KEY (AES-256-GCM, the payload codec's keys): a Drive
-// session URI takes bytes into the user's Drive without any other credential.
+// The session is sealed with FERRY_ENCRYPTION_KEY (AES-256-GCM, the payload codec's keys): a Drive
+// session URI takes bytes into the user's Drive without any other credential. The sealed text is the
+// format rows have always had (sessionText): Drive's session URI, or Yandex's `yadisk-operation:<id>` /
+// `yadisk-fetch:<id>`; a checkpoint's kind is read back from it.
 import { METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import type { UploadCheckpoint } from '../clouds/destination';
 import { AesGcmCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/codec';
@@ -14,6 +16,25 @@ import type { Pool } from '../../lib/db';
 
 /** Attempts that may start from one session without it confirming a byte more; then a fresh session. */
 export const MAX_RESUMES = 2;
+
+/** The stored prefix of each Yandex operation a checkpoint can name. */
+const YANDEX_MARKER = { upload: 'yadisk-operation:', fetch: 'yadisk-fetch:' } as const;
+
+/** A checkpoint's session as the `session` column holds it (sealed). */
+export function sessionText(cp: UploadCheckpoint): string {
+  return cp.kind === 'drive' ? cp.sessionUri : `${YANDEX_MARKER[cp.operation]}${cp.operationId}`;
+}
+
+/** The checkpoint a row holds: its session text, with the confirmed offset and total beside it. */
+export function checkpointOf(session: string, confirmedOffset: number, total: number): UploadCheckpoint {
+  for (const operation of ['upload', 'fetch'] as const) {
+    const marker = YANDEX_MARKER[operation];
+    if (session.startsWith(marker)) {
+      return { kind: 'yandex', operation, operationId: session.slice(marker.length), confirmedOffset, total };
+    }
+  }
+  return { kind: 'drive', sessionUri: session, confirmedOffset, total };
+}
 
 /** Which item at which destination: the row's key. */
 export interface CheckpointRef {
@@ -63,8 +84,8 @@ export class CheckpointStore {
     this.codec = new AesGcmCodec(keys);
   }
 
-  private async seal(sessionUri: string): Promise<{ keyId: string; data: Buffer }> {
-    const [sealed] = await this.codec.encode([{ metadata: {}, data: utf8.encode(sessionUri) }]);
+  private async seal(session: string): Promise<{ keyId: string; data: Buffer }> {
+    const [sealed] = await this.codec.encode([{ metadata: {}, data: utf8.encode(session) }]);
     return {
       keyId: fromUtf8.decode(sealed!.metadata![KEY_ID_METADATA]!),
       data: Buffer.from(sealed!.data!),
@@ -107,17 +128,17 @@ export class CheckpointStore {
   }
 
   private async fromRow(row: Row): Promise<StoredCheckpoint> {
-    const sessionUri = row.resumes > MAX_RESUMES ? undefined : await this.open(row.session_key_id, row.session);
-    if (!sessionUri) return { name: row.name };
+    const session = row.resumes > MAX_RESUMES ? undefined : await this.open(row.session_key_id, row.session);
+    if (!session) return { name: row.name };
     return {
       name: row.name,
-      checkpoint: { sessionUri, confirmedOffset: Number(row.confirmed_offset), total: Number(row.total ?? 0) },
+      checkpoint: checkpointOf(session, Number(row.confirmed_offset), Number(row.total ?? 0)),
     };
   }
 
   /** A new session for the item: replaces any earlier one. */
-  async save(ref: CheckpointRef, name: string, cp: UploadCheckpoint & { sessionUri: string }): Promise<void> {
-    const sealed = await this.seal(cp.sessionUri);
+  async save(ref: CheckpointRef, name: string, cp: UploadCheckpoint): Promise<void> {
+    const sealed = await this.seal(sessionText(cp));
     await this.pool.query(
       `insert into copy_upload_checkpoints
          (plan_id, destination_key, seq, item_key, name, session_key_id, session, confirmed_offset, total)
@@ -168,14 +189,15 @@ export class CheckpointStore {
     return {
       load: async () => {
         const stored = preloaded ? preloaded.stored : await this.load(ref);
-        session = stored?.checkpoint?.sessionUri;
+        session = stored?.checkpoint && sessionText(stored.checkpoint);
         return stored;
       },
       update: (name, cp) => {
-        if (cp.sessionUri && cp.sessionUri !== session) {
-          session = cp.sessionUri;
+        const text = sessionText(cp);
+        if (text !== session) {
+          session = text;
           pending = undefined;
-          return enqueue(() => this.save(ref, name, { ...cp, sessionUri: cp.sessionUri! }));
+          return enqueue(() => this.save(ref, name, cp));
         }
         // Offsets coalesce: one write in flight, the newest waiting behind it. Losing one costs nothing
         // but its freshness: the next attempt asks the destination for the confirmed offset anyway.

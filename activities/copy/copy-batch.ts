@@ -13,7 +13,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CopyItemResult } from '../../lib/jobs/copy-to-cloud';
-import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
+import { NON_RETRYABLE_FAILURES, failureReason } from '../../lib/failures';
+import { mapWithConcurrency } from '../../lib/concurrency';
 import { recordFailure } from '../../lib/metrics';
 import type { ItemCheckpoint, StoredCheckpoint } from './checkpoints';
 import { copyItem, resumeDetails, type CopyFileEnv, type CopyHeartbeat } from './copy-file';
@@ -33,17 +34,10 @@ export interface CopyBatchEnv extends Omit<CopyFileEnv, 'record' | 'checkpoint'>
   checkpointOf(seq: number, key: string, stored: StoredCheckpoint | undefined): ItemCheckpoint;
   /** Stores final outcomes in one statement. */
   recordMany(rows: CopyBatchResult['results']): Promise<void>;
-  /** Forgets cached state an item's failure may have made stale (its folder). */
-  onItemFailed?(relPath: string): void;
 }
 
 const isFinal = (err: unknown) =>
   err instanceof ApplicationFailure && (err.nonRetryable || NON_RETRYABLE_FAILURES.some((t) => t === err.type));
-
-function describe(err: unknown): BatchRetry['error'] {
-  if (err instanceof ApplicationFailure) return { type: err.type ?? 'Error', message: err.message };
-  return { type: 'Error', message: err instanceof Error ? err.message : String(err) };
-}
 
 function retryAfterOf(err: unknown): number | undefined {
   if (!(err instanceof ApplicationFailure) || err.nextRetryDelay == null) return undefined;
@@ -65,38 +59,34 @@ export async function copyBatch(input: CopyBatchInput, env: CopyBatchEnv): Promi
 
   const todo = input.items.filter(({ seq }) => !settled.has(seq));
   const stored = await env.loadCheckpoints(todo.map(({ seq, item }) => ({ seq, key: item.key })));
-  let next = 0;
-  const lane = async () => {
-    while (next < todo.length && !signal.aborted) {
-      const { seq, item } = todo[next++]!;
-      const details = resumeDetails(resumed[seq], item.key);
-      state.inflight[seq] = details;
-      let result: CopyItemResult | undefined;
-      try {
-        result = await copyItem(
-          { planId: input.planId, seq, item, destination: input.destination, options: input.options },
-          { ...env, record: async () => undefined, checkpoint: env.checkpointOf(seq, item.key, stored.get(seq)) },
-          details,
-          signal,
-        );
-      } catch (err) {
-        if (signal.aborted) return;
-        recordFailure('copy', err);
-        env.onItemFailed?.(item.relPath);
-        const error = describe(err);
-        if (input.lastAttempt || isFinal(err)) {
-          result = { key: item.key, relPath: item.relPath, status: 'failed', bytes: 0, error };
-        } else {
-          state.retry.push({ seq, error, retryAfterMs: retryAfterOf(err) });
-        }
-      } finally {
-        delete state.inflight[seq];
+  const copyOne = async ({ seq, item }: CopyBatchInput['items'][number]) => {
+    const details = resumeDetails(resumed[seq], item.key);
+    state.inflight[seq] = details;
+    let result: CopyItemResult | undefined;
+    try {
+      result = await copyItem(
+        { planId: input.planId, seq, item, destination: input.destination, options: input.options },
+        { ...env, record: async () => undefined, checkpoint: env.checkpointOf(seq, item.key, stored.get(seq)) },
+        details,
+        signal,
+      );
+    } catch (err) {
+      if (signal.aborted) return;
+      recordFailure('copy', err);
+      const error = failureReason(err);
+      if (input.lastAttempt || isFinal(err)) {
+        result = { key: item.key, relPath: item.relPath, status: 'failed', bytes: 0, error };
+      } else {
+        state.retry.push({ seq, error, retryAfterMs: retryAfterOf(err) });
       }
-      if (result) state.results.push({ seq, result });
+    } finally {
+      delete state.inflight[seq];
     }
+    if (result) state.results.push({ seq, result });
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, input.width), todo.length) }, lane));
+    // Once cancelled, no further item starts; those in flight stop through the same signal.
+    await mapWithConcurrency(todo, input.width, copyOne, { signal });
     // Recorded even when cancelled: the report keeps what was copied before the stop. An earlier
     // attempt's results are written again (an upsert): they may not have reached PostgreSQL.
     await env.recordMany(state.results);

@@ -1,21 +1,22 @@
-// The copyFile activity: one plan item to one destination, exactly once and verified.
-//   probe (or, in a batch, the folder's one listing) -> already there (tagged with the item's key, size/md5 as planned) | remove a bad copy
-//   upload from URL (Yandex, public sources) or stream through MD5/CRC-32, resuming the session an
-//   earlier attempt left in PostgreSQL (checkpoints.ts: written as the session opens, whatever dies)
-//   verify against the plan and the destination's own md5/size -> remove + retry on mismatch
-//   record the outcome in PostgreSQL (which also deletes the checkpoint).
+// The copyFile activity: one plan item to one destination, exactly once and verified, in three steps:
+//   probe     (or, in a batch, the folder's one listing) -> already there (tagged with the item's key,
+//             size/md5 as planned) | remove a bad copy, choose the name, load the earlier session
+//   transfer  (transfer.ts) upload from URL (Yandex, public sources) or stream through MD5/CRC-32,
+//             resuming the session an earlier attempt left in PostgreSQL (checkpoints.ts: written as
+//             the session opens, whatever dies)
+//   verify    against the plan and the destination's own md5/size -> remove + retry on mismatch
+// then the outcome is recorded in PostgreSQL (which also deletes the checkpoint).
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import type { CopyItemResult, CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
-import { FailureType } from '../../lib/failures';
+import { FailureType, failure } from '../../lib/failures';
 import { recordCopied, recordFailure } from '../../lib/metrics';
 import { inChildSpan } from '../../lib/tracing';
 import type { Destination, FolderRef, RemoteFile } from '../clouds/destination';
 import type { ItemCheckpoint } from './checkpoints';
-import { HashingSource, type Digest } from './hashing';
+import type { Digest } from './hashing';
 import type { SharedListing } from './listings';
-import { SourceReader } from './source';
-import { assertFetchable } from './url-guard';
+import { transfer, type Transferred, type UploadTarget } from './transfer';
 import type { CopyFileInput } from './types';
 
 /**
@@ -42,34 +43,10 @@ export const splitPath = (relPath: string) => {
   const parts = relPath.split('/').filter(Boolean);
   const name = parts.pop();
   if (!name) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `empty file name in relPath "${relPath}"`,
-      nonRetryable: true,
-    });
+    throw failure(FailureType.InvalidInput, `empty file name in relPath "${relPath}"`);
   }
   return { dir: parts.join('/'), name };
 };
-
-/** Differences between what we expected and what we got, as readable sentences; empty when all agree. */
-function mismatches(item: CopyPlanItem, got: Partial<Digest>, remote: RemoteFile | undefined): string[] {
-  const out: string[] = [];
-  const cmp = (what: string, expected: string | number | undefined, actual: string | number | undefined) => {
-    if (
-      expected !== undefined &&
-      actual !== undefined &&
-      String(expected).toLowerCase() !== String(actual).toLowerCase()
-    ) {
-      out.push(`${what}: expected ${expected}, got ${actual}`);
-    }
-  };
-  cmp('size (plan vs source)', item.size, got.size);
-  cmp('crc32 (plan vs source)', item.crc32, got.crc32);
-  cmp('md5 (plan vs source)', item.md5, got.md5);
-  cmp('size (destination)', got.size ?? item.size, remote?.size);
-  cmp('md5 (destination)', got.md5 ?? item.md5, remote?.md5);
-  return out;
-}
 
 /** A tagged copy from an earlier run or attempt is good when it has the planned size and md5. */
 export const existingIsGood = (item: CopyPlanItem, f: RemoteFile) =>
@@ -126,13 +103,51 @@ export function copyItem(
   });
 }
 
+/** Where an attempt stands once probed: the copy is there already, or where to upload it. */
+type Probed = { kind: 'present'; result: CopyItemResult } | ({ kind: 'upload' } & UploadTarget);
+
 async function copyItemOnce(
   input: CopyFileInput,
   env: CopyFileEnv,
   details: CopyHeartbeat,
   signal: AbortSignal,
 ): Promise<CopyItemResult> {
-  const { item } = input;
+  const probed = await probe(input.item, env, details);
+  if (probed.kind === 'present') {
+    await env.record(probed.result);
+    return probed.result;
+  }
+  const sent = await transfer(input, env, details, probed, signal);
+  const result = await verify(input.item, env, details, probed, sent);
+  await env.record(result);
+  recordCopied({ destination: env.destination.cloud }, result.bytes);
+  return result;
+}
+
+/** A copy found at the destination, as the item's result. */
+export function presentResult(
+  item: CopyPlanItem,
+  f: RemoteFile,
+  wanted: string,
+  status: 'already_there' | 'copied',
+): CopyItemResult {
+  return {
+    key: item.key,
+    relPath: item.relPath,
+    status,
+    bytes: f.size,
+    md5: f.md5,
+    destinationId: f.id,
+    destinationPath: f.path,
+    ...(f.name !== wanted && { renamedFrom: item.relPath }),
+  };
+}
+
+/**
+ * Probe: is a good copy there already (from an earlier run, or this copy's own earlier attempt)? If
+ * not, the name to upload to, and the session an earlier attempt left to resume.
+ */
+async function probe(item: CopyPlanItem, env: CopyFileEnv, details: CopyHeartbeat): Promise<Probed> {
   const { destination: dest } = env;
   const { dir, name: wanted } = splitPath(item.relPath);
   const folder = await env.ensureFolder(dir);
@@ -145,111 +160,40 @@ async function copyItemOnce(
   // A failed listing is no failure: the item is probed on its own.
   const index = await env.folderIndex?.(dir, folder)?.catch(() => undefined);
   const fresh = !index || details.name !== undefined || stored !== undefined || index.touched(item.key);
-  let probe = fresh ? await dest.probe(folder, details.name ?? wanted, item) : await index.probe(wanted, item);
-  if (probe.existing && existingIsGood(item, probe.existing)) {
-    const f = probe.existing;
+  let found = fresh ? await dest.probe(folder, details.name ?? wanted, item) : await index.probe(wanted, item);
+  if (found.existing && existingIsGood(item, found.existing)) {
     // With a name in the heartbeat, it was this copy's own earlier attempt that finished the upload.
     const status = details.name === undefined ? 'already_there' : 'copied';
-    const result: CopyItemResult = {
-      key: item.key,
-      relPath: item.relPath,
-      status,
-      bytes: f.size,
-      md5: f.md5,
-      destinationId: f.id,
-      destinationPath: f.path,
-      ...(f.name !== wanted && { renamedFrom: item.relPath }),
-    };
-    await env.record(result);
-    return result;
+    return { kind: 'present', result: presentResult(item, found.existing, wanted, status) };
   }
-  if (probe.existing && !checkpoint) {
+  if (found.existing && !checkpoint) {
     // Ours (tagged with this key) but not the planned bytes, or left by an attempt that did not verify.
     // (With a checkpoint it may be that session's own upload, still being finalised: the adapter decides.)
-    await dest.remove(probe.existing);
-    probe = await dest.probe(folder, wanted, item);
+    await dest.remove(found.existing);
+    found = await dest.probe(folder, wanted, item);
   }
   // A session keeps its name; without one, a name another file took since is given up for a free one.
-  const name = checkpoint && details.name ? details.name : probe.freeName;
+  const name = checkpoint && details.name ? details.name : found.freeName;
   details.name = name;
   // The batch's other items must not pick this name from the same listing.
   index?.claim(name, item.key);
+  return { kind: 'upload', folder, wanted, name, existing: found.existing, checkpoint };
+}
 
-  const guard = {
-    allowedHosts: input.options.allowedSourceHosts,
-    allowPrivateNetwork: input.options.allowPrivateNetwork,
-  };
-  // The checkpoint names a file another owner holds now: the next attempt probes for a free name.
-  const dropCheckpoint = async () => {
-    await env.checkpoint.clear();
-    details.name = undefined;
-  };
-  const serverSide = dest.uploadFromUrl && item.publiclyFetchable && input.options.serverSideUpload !== 'never';
-  let remote: RemoteFile;
-  let digest: Partial<Digest> = {};
-  if (serverSide) {
-    await assertFetchable(item.sourceUrl, guard);
-    remote = await dest.uploadFromUrl!({
-      folder,
-      name,
-      item,
-      signal,
-      checkpoint,
-      onCheckpoint: (cp) => env.checkpoint.update(name, cp),
-      dropCheckpoint,
-    });
-  } else {
-    const reader = new SourceReader(item.sourceUrl, guard, signal);
-    // The upload's own signal: aborted on cancellation, and when the source fails mid-body.
-    const upload = new AbortController();
-    const onCancel = () => upload.abort(signal.reason);
-    signal.addEventListener('abort', onCancel, { once: true });
-    const source = new HashingSource(
-      reader,
-      (n) => (details.bytes = (details.bytes ?? 0) + n),
-      (err) =>
-        upload.abort(
-          err instanceof ApplicationFailure
-            ? err
-            : ApplicationFailure.create({
-                type: 'SourceUnavailable',
-                message: `reading the source failed: ${err.message}`,
-              }),
-        ),
-    );
-    const size = item.size ?? (checkpoint?.total || undefined) ?? (await source.prepare());
-    try {
-      remote = await dest.upload({
-        folder,
-        name,
-        item,
-        size,
-        open: (offset) => source.open(offset),
-        checkpoint,
-        onCheckpoint: (cp) => env.checkpoint.update(name, cp),
-        sourceDigest: () => source.hashRest(),
-        dropCheckpoint,
-        tags: { sourceKey: item.key, size: size ?? 0, md5: item.md5?.toLowerCase() ?? '' },
-        finalMd5: () => source.digest().md5,
-        signal: upload.signal,
-      });
-      // A bad copy of ours that the resumed session did not replace.
-      if (probe.existing && probe.existing.id !== remote.id) await dest.remove(probe.existing);
-      if (remote.md5 === undefined || remote.size === undefined) remote = (await dest.stat(remote)) ?? remote;
-      // Bytes the destination had before this attempt (a session that finished before a crash, an
-      // adopted PUT) are read from the source, not sent, so that the whole file is verified.
-      if (source.digest().size < remote.size) await source.hashRest();
-    } catch (err) {
-      // The source's own failure explains an aborted upload better than the abort does.
-      throw upload.signal.aborted && !signal.aborted && upload.signal.reason instanceof Error
-        ? upload.signal.reason
-        : err;
-    } finally {
-      signal.removeEventListener('abort', onCancel);
-      source.close();
-    }
-    digest = source.digest();
-  }
+/**
+ * Verify: the plan, the bytes read and the destination's own md5/size must agree. A bad copy is
+ * removed, and its session forgotten, before the attempt fails (ChecksumMismatch: retried).
+ */
+async function verify(
+  item: CopyPlanItem,
+  env: CopyFileEnv,
+  details: CopyHeartbeat,
+  target: UploadTarget,
+  sent: Transferred,
+): Promise<CopyItemResult> {
+  const dest = env.destination;
+  const { digest } = sent;
+  let { remote } = sent;
   if (remote.md5 === undefined || remote.size === undefined) remote = (await dest.stat(remote)) ?? remote;
   const problems = mismatches(item, digest, remote);
   if (problems.length) {
@@ -257,12 +201,9 @@ async function copyItemOnce(
     // Its session produced the bad copy: the next attempt must not resume it.
     await env.checkpoint.clear();
     details.name = undefined;
-    throw ApplicationFailure.create({
-      type: FailureType.ChecksumMismatch,
-      message: `${item.relPath}: ${problems.join('; ')} (the bad copy was removed)`,
-    });
+    throw failure(FailureType.ChecksumMismatch, `${item.relPath}: ${problems.join('; ')} (the bad copy was removed)`);
   }
-  const result: CopyItemResult = {
+  return {
     key: item.key,
     relPath: item.relPath,
     status: 'copied',
@@ -271,9 +212,26 @@ async function copyItemOnce(
     crc32: digest.crc32,
     destinationId: remote.id,
     destinationPath: remote.path,
-    ...(name !== wanted && { renamedFrom: item.relPath }),
+    ...(target.name !== target.wanted && { renamedFrom: item.relPath }),
   };
-  await env.record(result);
-  recordCopied({ destination: dest.cloud }, result.bytes);
-  return result;
+}
+
+/** Differences between what we expected and what we got, as readable sentences; empty when all agree. */
+function mismatches(item: CopyPlanItem, got: Partial<Digest>, remote: RemoteFile | undefined): string[] {
+  const out: string[] = [];
+  const cmp = (what: string, expected: string | number | undefined, actual: string | number | undefined) => {
+    if (
+      expected !== undefined &&
+      actual !== undefined &&
+      String(expected).toLowerCase() !== String(actual).toLowerCase()
+    ) {
+      out.push(`${what}: expected ${expected}, got ${actual}`);
+    }
+  };
+  cmp('size (plan vs source)', item.size, got.size);
+  cmp('crc32 (plan vs source)', item.crc32, got.crc32);
+  cmp('md5 (plan vs source)', item.md5, got.md5);
+  cmp('size (destination)', got.size ?? item.size, remote?.size);
+  cmp('md5 (destination)', got.md5 ?? item.md5, remote?.md5);
+  return out;
 }

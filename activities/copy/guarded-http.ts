@@ -4,7 +4,7 @@
 // (undici) takes no per-request lookup, and the source is the hot path of every copy (a plain Node
 // stream, no web-stream conversion per chunk).
 import type { IncomingMessage } from 'node:http';
-import { ApplicationFailure } from '@temporalio/common';
+import { failure, FailureType } from '../../lib/failures';
 import {
   checkTarget,
   clientFor,
@@ -89,9 +89,7 @@ export async function guardedFollow(
     if (status < 300 || status > 399 || !location) return { res, url: current };
     res.resume();
     if (hop >= maxRedirects) {
-      throw ApplicationFailure.create({
-        type: 'TooManyRedirects',
-        message: `${new URL(url).host} redirected more than ${maxRedirects} times`,
+      throw failure(FailureType.TooManyRedirects, `${new URL(url).host} redirected more than ${maxRedirects} times`, {
         nonRetryable: true,
       });
     }

@@ -4,8 +4,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 import { bufferRelease } from './buffer-release';
 import type { OpenedSource, SourceReader } from './source';
 
@@ -75,10 +74,10 @@ export class HashingSource {
         bufferRelease.streamed((chunk as Buffer).length);
       }
       if (state.bytes !== offset) {
-        throw ApplicationFailure.create({
-          type: FailureType.ChecksumMismatch,
-          message: `source ended at ${state.bytes} bytes while re-reading the first ${offset}`,
-        });
+        throw failure(
+          FailureType.ChecksumMismatch,
+          `source ended at ${state.bytes} bytes while re-reading the first ${offset}`,
+        );
       }
     }
     const { stream } = prepared ?? (await this.reader.open(offset));

@@ -1,17 +1,19 @@
 // The copy engine's activities over their dependencies: the plan store (PostgreSQL), the worker's
-// config (defaults for the workflow's options) and the destinations (one cached client per account).
+// config (defaults for the workflow's options) and the destinations (one cached client per account,
+// which keeps the account's folders: lib/bounded-cache.ts).
 import { createHash, randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { CopyItemResult, CopyOptions, CopyPlanItem, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
-import { FailureType } from '../../lib/failures';
+import { FailureType, failure } from '../../lib/failures';
+import { BoundedCache } from '../../lib/bounded-cache';
+import { mapWithConcurrency } from '../../lib/concurrency';
 import { createDestination } from '../clouds';
-import type { Destination, FolderRef } from '../clouds/destination';
+import type { Destination } from '../clouds/destination';
 import type { ActivityDeps } from '../deps';
 import { CheckpointStore, type CheckpointRef, type StoredCheckpoint } from './checkpoints';
 import { createListings } from './listings';
 import { copyBatch } from './copy-batch';
-import { copyFile, existingIsGood, splitPath, type CopyFileEnv } from './copy-file';
+import { copyFile, existingIsGood, presentResult, splitPath, type CopyFileEnv } from './copy-file';
 import { PlanStore, destinationKey } from './plan-store';
 import { sourcePolicy } from './source-policy';
 import type {
@@ -25,7 +27,6 @@ import type {
 } from './types';
 
 export const DEFAULT_PAGE_SIZE = 500;
-const MAX_CACHED = 200;
 
 export type DestinationFactory = (spec: DestinationSpec) => Destination;
 
@@ -39,28 +40,10 @@ const accountOf = (spec: DestinationSpec) => {
 /** A page's listings are shared by its activities on one worker, and by nothing else. */
 const pageScope = (planId: string, offset: number) => `${planId}:${offset}`;
 
-/** A small map that forgets everything when full: these caches only save round trips. */
-function boundedCache<V>() {
-  const map = new Map<string, V>();
-  return {
-    get: (k: string) => map.get(k),
-    set(k: string, v: V) {
-      if (map.size >= MAX_CACHED) map.clear();
-      map.set(k, v);
-    },
-    delete: (k: string) => void map.delete(k),
-  };
-}
-
 export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?: DestinationFactory } = {}) {
   const destinationFor = opts.destinationFor ?? ((spec: DestinationSpec) => createDestination(spec, deps.config));
   const plans = () => {
-    if (!deps.pool)
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        message: 'DATABASE_URL is required for the copy engine',
-        nonRetryable: true,
-      });
+    if (!deps.pool) throw failure(FailureType.InvalidInput, 'DATABASE_URL is required for the copy engine');
     return new PlanStore(deps.pool);
   };
   // Beside the plans, in the same database (plans() says so when there is none).
@@ -71,35 +54,15 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       (err) => deps.logger.warn({ err, planId: ref.planId, seq: ref.seq }, 'could not store an upload offset'),
       preloaded,
     );
-  const clients = boundedCache<Destination>();
+  // One client per account and root, and with it the account's folders: each adapter keeps the folders
+  // it found or made (concurrent items of one folder share one ensureFolder), so none is looked up twice.
+  const clients = new BoundedCache<Destination>();
   const listings = createListings();
-  const folders = boundedCache<Promise<FolderRef>>();
 
   const destinationOf = (spec: DestinationSpec) => {
     const key = `${accountOf(spec)}:${spec.rootFolder}`;
-    let dest = clients.get(key);
-    if (!dest) {
-      dest = destinationFor(spec);
-      clients.set(key, dest);
-    }
-    return { dest, key };
+    return { dest: clients.getOrCreate(key, () => destinationFor(spec)), key };
   };
-
-  // One ensureFolder per folder per worker: concurrent items of one folder share the promise.
-  const cachedFolder = (dest: Destination, key: string, relDir: string) => {
-    const k = `${key}/${relDir}`;
-    let p = folders.get(k);
-    if (!p) {
-      p = dest.ensureFolder(relDir);
-      folders.set(k, p);
-      p.catch(() => folders.delete(k));
-    }
-    return p;
-  };
-
-  // A folder deleted behind our back must not stay cached for the next attempt.
-  const forgetFolder = (key: string, relPath: string) =>
-    folders.delete(`${key}/${relPath.split('/').slice(0, -1).join('/')}`);
 
   // The activity applies the worker's fetch rules again: its input is only as trustworthy as the workflow.
   const underOwnPolicy = <T extends { options: CopyFileInput['options'] }>(input: T): T => ({
@@ -125,11 +88,11 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
     },
 
     async copyFile(input: CopyFileInput): Promise<CopyItemResult> {
-      const { dest, key } = destinationOf(input.destination);
+      const { dest } = destinationOf(input.destination);
       const store = plans();
       const env: CopyFileEnv = {
         destination: dest,
-        ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
+        ensureFolder: (relDir) => dest.ensureFolder(relDir),
         record: (result) => store.record(input.planId, destinationKey(input.destination), input.seq, result),
         checkpoint: checkpointOf({
           planId: input.planId,
@@ -138,12 +101,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
           key: input.item.key,
         }),
       };
-      try {
-        return await copyFile(underOwnPolicy(input), env);
-      } catch (err) {
-        forgetFolder(key, input.item.relPath);
-        throw err;
-      }
+      return copyFile(underOwnPolicy(input), env);
     },
 
     async copyBatch(input: CopyBatchInput): Promise<CopyBatchResult> {
@@ -152,7 +110,7 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       const scope = input.pageOffset === undefined ? randomUUID() : pageScope(input.planId, input.pageOffset);
       return copyBatch(underOwnPolicy(input), {
         destination: dest,
-        ensureFolder: (relDir) => cachedFolder(dest, key, relDir),
+        ensureFolder: (relDir) => dest.ensureFolder(relDir),
         recordMany: (rows) => store.recordMany(input.planId, destinationKey(input.destination), rows),
         loadCheckpoints: (items) => checkpoints().loadMany(input.planId, destinationKey(input.destination), items),
         checkpointOf: (seq, itemKey, stored) =>
@@ -160,7 +118,6 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
             { planId: input.planId, destinationKey: destinationKey(input.destination), seq, key: itemKey },
             { stored },
           ),
-        onItemFailed: (relPath) => forgetFolder(key, relPath),
         folderIndex: (relDir, folder) => listings.of(dest, key, scope, relDir, folder),
       });
     },
@@ -174,41 +131,27 @@ export function createCopyActivities(deps: ActivityDeps, opts: { destinationFor?
       // page's copyBatch activities on this worker answer their probes from the same listings.
       const scope = pageScope(input.planId, input.offset);
       const probe = async (dir: string, name: string, item: CopyPlanItem) => {
-        const folder = await cachedFolder(dest, key, dir);
+        const folder = await dest.ensureFolder(dir);
         const listing = listings.of(dest, key, scope, dir, folder);
         return listing ? (await listing).probe(name, item) : dest.probe(folder, name, item);
       };
-      let next = 0;
-      const lane = async () => {
-        while (next < input.items.length) {
-          const i = next++;
-          const item = input.items[i]!;
-          try {
-            const { dir, name } = splitPath(item.relPath);
-            const { existing: f } = await probe(dir, name, item);
-            if (f && existingIsGood(item, f)) {
-              const result: CopyItemResult = {
-                key: item.key,
-                relPath: item.relPath,
-                status: 'already_there',
-                bytes: f.size,
-                md5: f.md5,
-                destinationId: f.id,
-                destinationPath: f.path,
-                ...(f.name !== name && { renamedFrom: item.relPath }),
-              };
-              found.push({ seq: input.offset + i, result });
-              continue;
-            }
-          } catch (err) {
-            // Not fatal here: copyFile probes again under its own retry policy.
-            if (ctx.cancellationSignal.aborted) throw err;
+      let probed = 0;
+      await mapWithConcurrency(input.items, input.concurrency, async (item, i) => {
+        probed++;
+        try {
+          const { dir, name } = splitPath(item.relPath);
+          const { existing: f } = await probe(dir, name, item);
+          if (f && existingIsGood(item, f)) {
+            found.push({ seq: input.offset + i, result: presentResult(item, f, name, 'already_there') });
+            return;
           }
-          missing.push(i);
-          ctx.heartbeat(next);
+        } catch (err) {
+          // Not fatal here: copyFile probes again under its own retry policy.
+          if (ctx.cancellationSignal.aborted) throw err;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(input.concurrency, input.items.length) }, lane));
+        missing.push(i);
+        ctx.heartbeat(probed);
+      });
       await plans().recordMany(input.planId, destinationKey(input.destination), found);
       missing.sort((a, b) => a - b);
       return {

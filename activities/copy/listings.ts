@@ -12,14 +12,18 @@
 //   - a name held by another file, seen or not, is never overwritten: Yandex refuses an occupied path
 //     (overwrite=false) and Drive keeps same-name files side by side.
 import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
+import { BoundedCache } from '../../lib/bounded-cache';
 import type { Destination, FolderIndex, FolderRef, ProbeResult } from '../clouds/destination';
 
 /**
- * Listings kept per worker. A page of 500 items may span 500 folders (a plan that lists its albums
- * interleaved): fewer than that and a page evicts the listings its own later batches need, and every
- * photo costs a probe of its own again. A listing holds its folder's names and tags (~200 bytes a file).
+ * Pages whose listings a worker keeps: one copy runs one page at a time, so this is how many copies at
+ * once on one worker keep theirs. A page keeps the listing of every folder it touches (500 items may
+ * span 500 folders, a plan that lists its albums interleaved): a bound below that would evict the
+ * listings its own later batches need, and every photo would cost a probe of its own again. A listing
+ * holds its folder's names and tags (~200 bytes a file).
  */
-export const MAX_LISTINGS = 1024;
+export const MAX_PAGES_LISTED = 4;
+const MAX_FOLDERS_PER_PAGE = 500;
 
 export interface SharedListing {
   probe(name: string, item: CopyPlanItem): Promise<ProbeResult>;
@@ -41,24 +45,15 @@ function shared(index: FolderIndex): SharedListing {
   };
 }
 
-/** The worker's listings, by account, scope (plan and page) and folder; forgets the oldest when full. */
-export function createListings(max = MAX_LISTINGS) {
-  const map = new Map<string, Promise<SharedListing>>();
+/** The worker's listings, by scope (plan and page), account and folder; a finished page's go first. */
+export function createListings(maxPages = MAX_PAGES_LISTED) {
+  const pages = new BoundedCache<BoundedCache<Promise<SharedListing>>>(maxPages);
   return {
-    /** Undefined when the destination cannot list a folder. */
+    /** Undefined when the destination cannot list a folder. A failed listing is not kept: the next caller lists again. */
     of(dest: Destination, account: string, scope: string, relDir: string, folder: FolderRef) {
       if (!dest.listFolder) return undefined;
-      const k = `${account}\0${scope}\0${relDir}`;
-      let p = map.get(k);
-      if (!p) {
-        // Insertion order is age: the oldest listings belong to pages that have finished.
-        if (map.size >= max) map.delete(map.keys().next().value!);
-        p = dest.listFolder(folder).then(shared);
-        map.set(k, p);
-        // A failed listing is not kept: the next caller lists again (or probes).
-        p.catch(() => map.delete(k));
-      }
-      return p;
+      const page = pages.getOrCreate(scope, () => new BoundedCache(MAX_FOLDERS_PER_PAGE));
+      return page.getOrCreate(`${account}\0${relDir}`, () => dest.listFolder!(folder).then(shared));
     },
   };
 }

@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
+import { retryAfterMs } from '../../lib/retry-after';
 import { guardedRequest, MAX_REDIRECTS } from './guarded-http';
 import type { FetchGuardOptions } from './url-guard';
 
@@ -15,10 +16,7 @@ async function get(url: string, headers: Record<string, string>, guard: FetchGua
     return await guardedRequest(url, guard, { headers, signal });
   } catch (err) {
     if (signal?.aborted || err instanceof ApplicationFailure) throw err;
-    throw ApplicationFailure.create({
-      type: 'SourceUnavailable',
-      message: `source ${new URL(url).host} unreachable: ${(err as Error).message}`,
-    });
+    throw failure(FailureType.SourceUnavailable, `source ${new URL(url).host} unreachable: ${(err as Error).message}`);
   }
 }
 
@@ -33,40 +31,21 @@ export interface OpenedSource {
   size?: number;
 }
 
-/** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unparsable. */
-export function retryAfterMs(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
 function sourceFailure(res: { status: number; retryAfter: string | null }, url: string): ApplicationFailure {
   const where = `source ${new URL(url).host}${new URL(url).pathname}`;
   if (res.status === 404 || res.status === 410) {
-    return ApplicationFailure.create({
-      type: FailureType.SourceNotFound,
-      message: `${where} answered ${res.status}: the file is gone`,
-      nonRetryable: true,
-    });
+    return failure(FailureType.SourceNotFound, `${where} answered ${res.status}: the file is gone`);
   }
   if (res.status === 401 || res.status === 403) {
-    return ApplicationFailure.create({
-      type: FailureType.AccessDenied,
-      message: `${where} answered ${res.status}: access denied`,
-      nonRetryable: true,
-    });
+    return failure(FailureType.AccessDenied, `${where} answered ${res.status}: access denied`);
   }
   const delay = retryAfterMs(res.retryAfter);
   if (res.status === 429 || (res.status === 503 && delay !== undefined)) {
-    return ApplicationFailure.create({
-      type: FailureType.RateLimited,
-      message: `${where} asked to slow down (${res.status})`,
-      nextRetryDelay: delay ?? 5000,
+    return failure(FailureType.RateLimited, `${where} asked to slow down (${res.status})`, {
+      retryAfterMs: delay ?? 5000,
     });
   }
-  return ApplicationFailure.create({ type: 'SourceUnavailable', message: `${where} answered ${res.status}` });
+  return failure(FailureType.SourceUnavailable, `${where} answered ${res.status}`);
 }
 
 /** Drops the first `n` bytes of a stream: the fallback when a source ignores Range. */
@@ -110,8 +89,7 @@ export class SourceReader {
       const location = header(res, 'location');
       if (status >= 300 && status < 400 && location) {
         res.resume();
-        if (hop >= MAX_REDIRECTS)
-          throw ApplicationFailure.create({ type: 'SourceUnavailable', message: 'too many redirects' });
+        if (hop >= MAX_REDIRECTS) throw failure(FailureType.SourceUnavailable, 'too many redirects');
         url = new URL(location, url).toString();
         continue;
       }
@@ -132,10 +110,10 @@ export class SourceReader {
         const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
         if (!m || Number(m[1]) !== offset) {
           body.destroy();
-          throw ApplicationFailure.create({
-            type: 'SourceUnavailable',
-            message: `source sent a different range than asked (${m?.[0] ?? 'none'})`,
-          });
+          throw failure(
+            FailureType.SourceUnavailable,
+            `source sent a different range than asked (${m?.[0] ?? 'none'})`,
+          );
         }
         return { stream: body, size: m[3] === '*' ? undefined : Number(m[3]) };
       }

@@ -9,10 +9,10 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import ipaddr from 'ipaddr.js';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 
 export interface FetchGuardOptions {
   /** Hosts (exact, or a parent domain: `lite.gallery` allows `up-d.lite.gallery`); undefined = any host. */
@@ -26,8 +26,7 @@ export interface FetchGuardOptions {
 /** The error code a refused address carries out of a socket (mapped to ForbiddenTarget by callers). */
 export const FORBIDDEN_ADDRESS = 'ERR_FERRY_FORBIDDEN_ADDRESS';
 
-const forbidden = (message: string) =>
-  ApplicationFailure.create({ type: FailureType.ForbiddenTarget, message, nonRetryable: true });
+const forbidden = (message: string) => failure(FailureType.ForbiddenTarget, message);
 
 /**
  * Why `address` may not be connected to, or undefined when it may. Only ordinary global unicast passes:
@@ -151,11 +150,9 @@ export async function assertFetchable(url: string | URL, options: FetchGuardOpti
 
 /** A failed name lookup: a name that does not exist is final, anything else may pass. */
 export function dnsFailure(host: string, err: NodeJS.ErrnoException): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: err.code === 'ENOTFOUND' ? FailureType.SourceNotFound : 'DnsError',
-    message: `cannot resolve ${host}: ${err.code ?? err.message}`,
-    nonRetryable: err.code === 'ENOTFOUND',
-  });
+  // SourceNotFound is final, DnsError retried.
+  const type = err.code === 'ENOTFOUND' ? FailureType.SourceNotFound : FailureType.DnsError;
+  return failure(type, `cannot resolve ${host}: ${err.code ?? err.message}`);
 }
 
 /** A socket error caused by the guard, as the typed failure; undefined for any other error. */

@@ -1,10 +1,9 @@
 // The daily ETL's activities, one per stage, over the per-system clients: IT Resume -> PostgreSQL
 // (extract + load), aggregates, Google Sheets, e-mail, the run's log file and its retention.
 // Every stage writes its start/end and errors into LOG_DIR/YYYY-MM-DD.log.
-import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { ConfigError, requireVars } from '../../lib/config';
-import { FailureType } from '../../lib/failures';
+import { FailureType, failure } from '../../lib/failures';
 import type { DayFigures, LoadCounts, RunTrigger } from '../../lib/jobs/etl-run';
 import type { ActivityDeps } from '../deps';
 import { loadWindow } from '../db/etl-load';
@@ -36,7 +35,7 @@ function settings<K extends Parameters<typeof requireVars>[1][number]>(
     return requireVars(deps.config, names, feature);
   } catch (err) {
     if (err instanceof ConfigError) {
-      throw ApplicationFailure.create({ type: FailureType.InvalidInput, message: err.message, nonRetryable: true });
+      throw failure(FailureType.InvalidInput, err.message);
     }
     throw err;
   }
@@ -44,11 +43,7 @@ function settings<K extends Parameters<typeof requireVars>[1][number]>(
 
 function poolOf(deps: ActivityDeps) {
   if (!deps.pool) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: 'DATABASE_URL: required for the daily ETL',
-      nonRetryable: true,
-    });
+    throw failure(FailureType.InvalidInput, 'DATABASE_URL: required for the daily ETL');
   }
   return deps.pool;
 }

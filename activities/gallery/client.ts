@@ -1,8 +1,8 @@
 // A typed client of the gallery platform: the file listing of an archive and the completion callback.
-import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../lib/config';
 import type { ArchiveType } from '../../lib/jobs/cloud-archive';
 import type { CloudKind } from '../../lib/jobs/copy-to-cloud';
+import { failure, FailureType } from '../../lib/failures';
 import { guardedGet, listingStatusFailure, listingUrlFor, parseListingArray, readCapped } from './listing';
 
 /**
@@ -56,10 +56,7 @@ export class GalleryClient {
     });
     await res.body?.cancel();
     if (!res.ok) {
-      throw ApplicationFailure.create({
-        type: 'GalleryUnavailable',
-        message: `the gallery answered HTTP ${res.status} to cloud_archive/done`,
-      });
+      throw failure(FailureType.GalleryUnavailable, `the gallery answered HTTP ${res.status} to cloud_archive/done`);
     }
   }
 }

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 import { guardedFollow } from '../copy/guarded-http';
 import type { FetchGuardOptions } from '../copy/url-guard';
 
@@ -41,9 +41,6 @@ export function listingUrlFor(archiveUrl: string, galleryApiUrl: string): string
   return url.toString();
 }
 
-const failure = (type: string, message: string, nonRetryable = true) =>
-  ApplicationFailure.create({ type, message, nonRetryable });
-
 /** GET with manual redirects: each hop passes the guard before any byte is sent to it. */
 export async function guardedGet(
   url: string,
@@ -55,7 +52,7 @@ export async function guardedGet(
     return res;
   } catch (err) {
     if (signal?.aborted || err instanceof ApplicationFailure) throw err;
-    throw failure('GalleryUnavailable', `the gallery is unreachable: ${(err as Error).message}`, false);
+    throw failure(FailureType.GalleryUnavailable, `the gallery is unreachable: ${(err as Error).message}`);
   }
 }
 
@@ -87,7 +84,7 @@ export function listingStatusFailure(status: number): ApplicationFailure | undef
     return failure(FailureType.AccessDenied, `the gallery refused the listing (HTTP ${status})`);
   }
   if (status === 408 || status === 429 || status >= 500) {
-    return failure('GalleryUnavailable', `the gallery answered HTTP ${status}`, false);
+    return failure(FailureType.GalleryUnavailable, `the gallery answered HTTP ${status}`);
   }
   return failure(FailureType.InvalidInput, `the gallery answered HTTP ${status} for the listing`);
 }

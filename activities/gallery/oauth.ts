@@ -6,7 +6,7 @@ import { OAuth2Client } from 'google-auth-library';
 import type { Config } from '../../lib/config';
 import { requireVars } from '../../lib/config';
 import type { CloudKind, DestinationCredentials } from '../../lib/jobs/copy-to-cloud';
-import { FailureType } from '../../lib/failures';
+import { FailureType, failure } from '../../lib/failures';
 
 export interface ExchangeInput {
   cloud: CloudKind;
@@ -15,10 +15,8 @@ export interface ExchangeInput {
   redirectUri: string;
 }
 
-const refused = (message: string) =>
-  ApplicationFailure.create({ type: FailureType.AuthorizationDenied, message, nonRetryable: true });
-const unavailable = (message: string) =>
-  ApplicationFailure.create({ type: 'OAuthUnavailable', message, nonRetryable: false });
+const refused = (message: string) => failure(FailureType.AuthorizationDenied, message);
+const unavailable = (message: string) => failure(FailureType.OAuthUnavailable, message);
 
 /** 4xx from a token endpoint (invalid_grant, bad verifier, reused code) cannot be fixed by retrying. */
 function classify(provider: string, status: number | undefined, detail: string): ApplicationFailure {

@@ -4,9 +4,9 @@
 // Yandex: POST {YANDEX_OAUTH_URL}/revoke_token with the access token and the app's credentials, which
 // works only for tokens issued for a device — so the consent request names one per transfer
 // (`device_id`, api/oauth/providers.ts); revoking the OAuth token revokes its refresh token too.
-import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../lib/config';
 import type { DestinationCredentials } from '../../lib/jobs/copy-to-cloud';
+import { failure, FailureType } from '../../lib/failures';
 
 export interface RevokeResult {
   revoked: boolean;
@@ -16,13 +16,7 @@ export interface RevokeResult {
 
 const TIMEOUT_MS = 30_000;
 
-const unavailable = (message: string, cause?: unknown) =>
-  ApplicationFailure.create({
-    type: 'OAuthUnavailable',
-    message,
-    nonRetryable: false,
-    ...(cause instanceof Error && { cause }),
-  });
+const unavailable = (message: string, cause?: unknown) => failure(FailureType.OAuthUnavailable, message, { cause });
 
 async function postForm(url: string, form: Record<string, string>, what: string) {
   let res: Response;

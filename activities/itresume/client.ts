@@ -4,8 +4,9 @@
 // other 4xx and an `{"errors": ...}` body are not.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../lib/failures';
+import type { ApplicationFailure } from '@temporalio/common';
+import { failure, FailureType } from '../../lib/failures';
+import { retryAfterMs } from '../../lib/retry-after';
 import { JsonStreamError, splitJsonArray, type StreamItem } from './json-array-stream';
 
 export interface ItResumeCredentials {
@@ -17,14 +18,6 @@ export interface ItResumeCredentials {
 /** IT Resume's time format: UTC `YYYY-MM-DD HH:MM:SS.ffffff`. */
 export function itResumeTime(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '000');
-}
-
-/** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent/unreadable. */
-export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 const describeErrors = (errors: unknown) => (typeof errors === 'string' ? errors : JSON.stringify(errors));
@@ -50,23 +43,10 @@ async function failureFor(res: IncomingMessage): Promise<ApplicationFailure> {
   const status = res.statusCode ?? 0;
   const message = `IT Resume API answered ${status}: ${detail || res.statusMessage}`;
   const header = res.headers['retry-after'];
-  const wait = retryAfterSeconds(typeof header === 'string' ? header : null);
-  if (status === 429) {
-    return ApplicationFailure.create({
-      type: FailureType.RateLimited,
-      message,
-      nextRetryDelay: wait !== undefined ? `${wait}s` : undefined,
-    });
-  }
-  if (status >= 500) {
-    return ApplicationFailure.create({
-      type: 'ItResumeUnavailable',
-      message,
-      nextRetryDelay: wait !== undefined ? `${wait}s` : undefined,
-    });
-  }
-  const type = status === 401 || status === 403 ? FailureType.AuthRevoked : FailureType.InvalidInput;
-  return ApplicationFailure.create({ type, message, nonRetryable: true });
+  const wait = retryAfterMs(typeof header === 'string' ? header : null);
+  if (status === 429) return failure(FailureType.RateLimited, message, { retryAfterMs: wait });
+  if (status >= 500) return failure(FailureType.ItResumeUnavailable, message, { retryAfterMs: wait });
+  return failure(status === 401 || status === 403 ? FailureType.AuthRevoked : FailureType.InvalidInput, message);
 }
 
 /** The body's chunks, adding the time spent waiting for each to `clock.networkMs`. */
@@ -117,21 +97,13 @@ export async function* fetchStatistics(
           body && typeof body === 'object' && 'errors' in body
             ? describeErrors(body.errors)
             : `an object instead of an array: ${JSON.stringify(body).slice(0, 300)}`;
-        throw ApplicationFailure.create({
-          type: FailureType.InvalidInput,
-          message: `IT Resume API returned errors: ${detail}`,
-          nonRetryable: true,
-        });
+        throw failure(FailureType.InvalidInput, `IT Resume API returned errors: ${detail}`);
       }
       yield batch;
     }
   } catch (err) {
     if (err instanceof JsonStreamError && !err.truncated) {
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        message: `IT Resume API sent malformed JSON: ${err.message}`,
-        nonRetryable: true,
-      });
+      throw failure(FailureType.InvalidInput, `IT Resume API sent malformed JSON: ${err.message}`);
     }
     throw err;
   } finally {

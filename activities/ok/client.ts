@@ -3,7 +3,7 @@
 // types at the edge, so the workflow decides on a type ("private profile: stop"), never on a code.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 import { signOkRequest } from './signature';
 
 export interface OkClientOptions {
@@ -116,13 +116,13 @@ export function okFailure(err: unknown, context: { user: string; album?: string 
   if (!(err instanceof OkApiError)) {
     // Network errors, timeouts, malformed answers: retried with the activity's backoff.
     const message = err instanceof Error ? err.message : String(err);
-    return ApplicationFailure.create({ type: 'OkUnavailable', message: `OK API unreachable: ${message}` });
+    return failure(FailureType.OkUnavailable, `OK API unreachable: ${message}`);
   }
   const { code } = err;
   const who = `OK user ${context.user}`;
   const album = context.album && context.album !== 'all' ? `album ${context.album} of ${who}` : `the photos of ${who}`;
   const stop = (type: FailureType, message: string) =>
-    ApplicationFailure.create({ type, message: `${message} (OK error ${code})`, nonRetryable: true });
+    failure(type, `${message} (OK error ${code})`, { nonRetryable: true });
   switch (code) {
     case 101:
     case 104:
@@ -160,12 +160,9 @@ export function okFailure(err: unknown, context: { user: string; album?: string 
     case 9:
     case 11:
       // Flood protection / blocked / call limit: back off (the retry policy grows the delay).
-      return ApplicationFailure.create({
-        type: FailureType.RateLimited,
-        message: `OK rate limit: ${err.okMessage} (OK error ${code})`,
-      });
+      return failure(FailureType.RateLimited, `OK rate limit: ${err.okMessage} (OK error ${code})`);
     default:
       // 1 UNKNOWN, 2 SERVICE, 9999 SYSTEM and anything unknown: OK's own trouble, worth retrying.
-      return ApplicationFailure.create({ type: 'OkError', message: `OK error ${code}: ${err.okMessage}` });
+      return failure(FailureType.OkError, `OK error ${code}: ${err.okMessage}`);
   }
 }

@@ -4,8 +4,7 @@
 // Paging uses two dialects (docs/ok-backup.md): photos.getPhotos takes and returns `anchor`;
 // photos.getAlbums takes and returns `pagingAnchor`. Both stop on hasMore = false. OK documents no order
 // for photos, so every page of the album is read and sorted here (newest first by created_ms).
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 import { newestFirst, type SourcePhoto } from '../../lib/photo-naming';
 import { okFailure, type OkClient } from './client';
 import type { PhotoOwner } from '../photo-backup/types';
@@ -47,8 +46,7 @@ interface AlbumsPage {
   pagingAnchor?: string;
 }
 
-const invalid = (message: string) =>
-  ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+const invalid = (message: string) => failure(FailureType.InvalidInput, message);
 
 /**
  * The URL fields asked for, largest first (OK_PHOTO_SIZES overrides): pic_max, which callers of the API
@@ -131,15 +129,15 @@ async function* pages<P extends { hasMore?: boolean }>(
     if (!page.hasMore) return;
     const next = anchorOf(page);
     if (!next || next === anchor) {
-      throw ApplicationFailure.create({
-        type: 'OkProtocolError',
-        message: `OK answered hasMore for ${what} without a new anchor: stopping rather than missing photos`,
-        nonRetryable: true,
-      });
+      throw failure(
+        FailureType.OkProtocolError,
+        `OK answered hasMore for ${what} without a new anchor: stopping rather than missing photos`,
+        { nonRetryable: true },
+      );
     }
     anchor = next;
   }
-  throw ApplicationFailure.create({ type: 'OkProtocolError', message: `${what}: more than ${MAX_PAGES} pages` });
+  throw failure(FailureType.OkProtocolError, `${what}: more than ${MAX_PAGES} pages`);
 }
 
 async function listAlbum(

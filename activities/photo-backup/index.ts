@@ -1,7 +1,7 @@
 // The photo-backup activities (VK, OK: one plan, one copy engine, one report): list the source, build
 // and store the copy plan, keep a scheduled backup's ledger, and write the report next to the photos.
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { FailureType } from '../../lib/failures';
+import { Context } from '@temporalio/activity';
+import { FailureType, failure } from '../../lib/failures';
 import type { PhotoSourceKind } from '../../lib/jobs/photo-backup';
 import { createDestination } from '../clouds';
 import type { DestinationFactory } from '../copy';
@@ -39,11 +39,7 @@ export function createPhotoBackupActivities(
       const pool = needPool('planPhotoBackup');
       const source = Object.hasOwn(sources, input.source) ? sources[input.source] : undefined;
       if (!source) {
-        throw ApplicationFailure.create({
-          type: FailureType.InvalidInput,
-          message: `unknown photo source "${String(input.source)}"`,
-          nonRetryable: true,
-        });
+        throw failure(FailureType.InvalidInput, `unknown photo source "${String(input.source)}"`);
       }
       const { owner, photos } = await source.list({
         user: input.user,

@@ -1,6 +1,7 @@
 // From a source's photos to a copy plan: the largest size of each, its extension and byte size (one HEAD
 // on the CDN, which is not the rate-limited API), a deterministic name, and the seeds' report line.
 import type { CopyPlanItem } from '../../lib/jobs/copy-to-cloud';
+import { mapWithConcurrency } from '../../lib/concurrency';
 import {
   baseName,
   extensionFromContentType,
@@ -56,19 +57,6 @@ async function head(url: string, guard: FetchGuardOptions): Promise<{ size?: num
   }
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export async function buildPhotoPlan(
   photos: SourcePhoto[],
   options: {
@@ -87,7 +75,7 @@ export async function buildPhotoPlan(
     return size ? [{ photo: p, size }] : [];
   });
   let done = 0;
-  const probed = await mapLimit(withSize, HEAD_CONCURRENCY, async ({ photo, size }) => {
+  const probed = await mapWithConcurrency(withSize, HEAD_CONCURRENCY, async ({ photo, size }) => {
     const info = await head(size.url, options.guard);
     if (++done % 100 === 0) options.onProgress?.(done);
     const ext = extensionFromUrl(size.url) ?? extensionFromContentType(info.contentType) ?? 'jpg';

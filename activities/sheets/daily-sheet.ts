@@ -1,10 +1,9 @@
 // Writes the per-day figures to Google Sheets (googleapis, Sheets v4, rootUrl from
 // GOOGLE_SHEETS_API_URL). One row per UTC day: re-running a day UPDATES its row (found by the date
 // in the first column) instead of appending a second one.
-import { ApplicationFailure } from '@temporalio/common';
 // Only the Sheets module: `import { google } from 'googleapis'` loads every Google API (~120 MB of RSS).
 import { sheets as sheetsApi } from 'googleapis/build/src/apis/sheets/index.js';
-import { FailureType } from '../../lib/failures';
+import { FailureType, failure } from '../../lib/failures';
 import type { DayFigures } from '../../lib/jobs/etl-run';
 
 export const HEADER = ['date', 'attempts', 'successful_attempts', 'unique_users'];
@@ -30,11 +29,7 @@ export function parseRange(range: string): ParsedRange {
   const cells = bang >= 0 ? range.slice(bang + 1) : range;
   const m = /^([A-Za-z]+)\d*(?::([A-Za-z]+)\d*)?$/.exec(cells);
   if (!sheet || !m) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `SHEETS_RANGE ${JSON.stringify(range)} is not of the form Sheet!A:D`,
-      nonRetryable: true,
-    });
+    throw failure(FailureType.InvalidInput, `SHEETS_RANGE ${JSON.stringify(range)} is not of the form Sheet!A:D`);
   }
   const first = m[1]!.toUpperCase();
   return { sheet, firstColumn: first, lastColumn: (m[2] ?? columnName(columnIndex(first) + 3)).toUpperCase() };
@@ -61,12 +56,12 @@ function toFailure(err: unknown): unknown {
   const status = e.response?.status ?? e.status;
   if (!status) return err;
   const message = `Google Sheets answered ${status}: ${e.response?.data?.error?.message ?? (err as Error).message}`;
-  if (status === 403) return ApplicationFailure.create({ type: FailureType.AccessDenied, message, nonRetryable: true });
+  if (status === 403) return failure(FailureType.AccessDenied, message);
   if (status === 400 || status === 404) {
-    return ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+    return failure(FailureType.InvalidInput, message);
   }
   // 401 (a token that expired meanwhile), 429 and 5xx: retried by the activity's policy.
-  return ApplicationFailure.create({ type: status === 429 ? FailureType.RateLimited : 'SheetsUnavailable', message });
+  return failure(status === 429 ? FailureType.RateLimited : FailureType.SheetsUnavailable, message);
 }
 
 export interface UpsertResult {

@@ -3,8 +3,7 @@
 // Google's hard-coded endpoint (see api-notes), which would make the URL unconfigurable.
 import { createSign } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 
 export const SHEETS_SCOPE = 'https://www.googleapis.com/auth/spreadsheets';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -18,12 +17,7 @@ export interface ServiceAccountKey {
 /** GOOGLE_SERVICE_ACCOUNT_JSON is the key's JSON text or the path of the key file. */
 export function readServiceAccountKey(value: string): ServiceAccountKey {
   const text = value.trimStart().startsWith('{') ? value : existsSync(value) ? readFileSync(value, 'utf8') : undefined;
-  const invalid = (why: string) =>
-    ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `GOOGLE_SERVICE_ACCOUNT_JSON: ${why}`,
-      nonRetryable: true,
-    });
+  const invalid = (why: string) => failure(FailureType.InvalidInput, `GOOGLE_SERVICE_ACCOUNT_JSON: ${why}`);
   if (text === undefined) throw invalid('neither JSON text nor an existing key file');
   let key: Partial<ServiceAccountKey>;
   try {
@@ -72,7 +66,7 @@ export async function serviceAccountToken(key: ServiceAccountKey, tokenUrl: stri
     }`;
     // invalid_grant / unauthorized_client / invalid_client: the key is wrong or disabled; a retry cannot help.
     if (res.status === 400 || res.status === 401 || res.status === 403) {
-      throw ApplicationFailure.create({ type: FailureType.AuthRevoked, message, nonRetryable: true });
+      throw failure(FailureType.AuthRevoked, message);
     }
     throw new Error(message);
   }

@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { API, APIError } from 'vk-io';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 
 export interface VkClientOptions {
   baseUrl: string;
@@ -48,13 +48,13 @@ export function vkFailure(err: unknown, context: { user: string; album?: string 
   if (!(err instanceof APIError)) {
     // Network errors, timeouts, malformed answers: retried with the activity's backoff.
     const message = err instanceof Error ? err.message : String(err);
-    return ApplicationFailure.create({ type: 'VkUnavailable', message: `VK API unreachable: ${message}` });
+    return failure(FailureType.VkUnavailable, `VK API unreachable: ${message}`);
   }
   const code = Number(err.code);
   const vkMessage = err.message.replace(/^Code №\d+ - /, ''); // vk-io prefixes the code we print anyway
   const who = `VK user ${context.user}`;
   const nonRetryable = (type: FailureType, message: string) =>
-    ApplicationFailure.create({ type, message: `${message} (VK error ${code})`, nonRetryable: true });
+    failure(type, `${message} (VK error ${code})`, { nonRetryable: true });
   switch (code) {
     case 5:
       return nonRetryable(FailureType.AuthRevoked, 'VK rejected the access token: get a new one and try again');
@@ -78,12 +78,9 @@ export function vkFailure(err: unknown, context: { user: string; album?: string 
     case 9:
     case 29:
       // Too many requests / flood control / method quota: back off (the retry policy grows the delay).
-      return ApplicationFailure.create({
-        type: FailureType.RateLimited,
-        message: `VK rate limit: ${vkMessage} (VK error ${code})`,
-      });
+      return failure(FailureType.RateLimited, `VK rate limit: ${vkMessage} (VK error ${code})`);
     default:
       // 10 (internal error) and anything unknown: VK's own trouble, worth retrying.
-      return ApplicationFailure.create({ type: 'VkError', message: `VK error ${code}: ${vkMessage}` });
+      return failure(FailureType.VkError, `VK error ${code}: ${vkMessage}`);
   }
 }

@@ -1,7 +1,6 @@
 // VK as a photo source of the photo-backup activities (activities/photo-backup/).
-import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../lib/config';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 import type { PhotoSource } from '../photo-backup/source';
 import { vkApi } from './client';
 import { listVkPhotos } from './source';
@@ -12,11 +11,7 @@ export function vkPhotoSource(config: Config): PhotoSource {
     async list(req) {
       const token = req.token ?? config.VK_TOKEN;
       if (!token) {
-        throw ApplicationFailure.create({
-          type: FailureType.AuthRevoked,
-          message: 'no VK token: set VK_TOKEN (or pass one with the request)',
-          nonRetryable: true,
-        });
+        throw failure(FailureType.AuthRevoked, 'no VK token: set VK_TOKEN (or pass one with the request)');
       }
       const api = vkApi({ baseUrl: config.VK_API_URL, token, requestsPerSecond: config.VK_REQUESTS_PER_SECOND });
       return listVkPhotos(api, { user: req.user, album: req.album, limit: req.limit, onPage: req.onPage });

@@ -2,7 +2,7 @@
 // numeric id) or every album, newest first, 1,000 photos per call (the API's maximum) with offset.
 import { ApplicationFailure } from '@temporalio/common';
 import type { API } from 'vk-io';
-import { FailureType } from '../../lib/failures';
+import { failure, FailureType } from '../../lib/failures';
 import { newestFirst, type SourcePhoto } from '../../lib/photo-naming';
 import type { PhotoOwner } from '../photo-backup/types';
 import { vkFailure } from './client';
@@ -37,8 +37,7 @@ interface VkPhoto {
 // photos.getAlbums(need_system=1) lists system albums by negative id; photos.get takes their names.
 const SYSTEM_ALBUM_NAMES: Record<number, string> = { [-6]: 'profile', [-7]: 'wall', [-15]: 'saved' };
 
-const invalid = (message: string) =>
-  ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+const invalid = (message: string) => failure(FailureType.InvalidInput, message);
 
 /** Accepts `123`, `id123`, `durov`, `@durov`, `https://vk.com/durov`, `-1` / `club1` (a community). */
 export function parseVkUser(raw: string): { numericId?: number; screenName?: string } {
@@ -75,11 +74,7 @@ export async function resolveVkOwner(api: API, user: string): Promise<PhotoOwner
     const u = users[0];
     if (!u) throw invalid(`VK user ${user} does not exist (invalid user id)`);
     if (u.deactivated) {
-      throw ApplicationFailure.create({
-        type: FailureType.SourceNotFound,
-        message: `VK user ${user} was deleted or banned (${u.deactivated})`,
-        nonRetryable: true,
-      });
+      throw failure(FailureType.SourceNotFound, `VK user ${user} was deleted or banned (${u.deactivated})`);
     }
     return { id: String(u.id), name: `${u.first_name} ${u.last_name}`.trim() };
   } catch (err) {

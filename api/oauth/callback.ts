@@ -6,15 +6,9 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
-import {
-  AuthorizeRejection,
-  authorizeUpdate,
-  callbackInfoQuery,
-  workflowIdOf,
-  type OAuthProvider,
-} from '../../lib/jobs/cloud-archive';
+import { authorizeUpdate, callbackInfoQuery, workflowIdOf, type OAuthProvider } from '../../lib/jobs/cloud-archive';
+import { failureReason, FailureType } from '../../lib/failures';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { CallbackQuery } from '../routes/cloud-archive-schemas';
@@ -55,9 +49,9 @@ export function oauthCallbackRoutes(deps: ApiDeps): Router {
       return;
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
-        const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
-        if (type === AuthorizeRejection.Expired) return void res.redirect(302, await failLink());
-        if (type === AuthorizeRejection.WrongProvider) throw badState(err.cause!.message);
+        const rejection = failureReason(err);
+        if (rejection.type === FailureType.AuthorizationExpired) return void res.redirect(302, await failLink());
+        if (rejection.type === FailureType.AuthorizationWrongProvider) throw badState(rejection.message);
         throw badState('This authorization request was already used');
       }
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {

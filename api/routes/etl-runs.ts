@@ -5,6 +5,7 @@ import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { addDays, rangeProblems, utcDay } from '../../lib/etl-windows';
 import { ETL_RUN_WORKFLOW_TYPE, type EtlRunInput } from '../../lib/jobs/etl-run';
+import { failureReason } from '../../lib/failures';
 import type { ApiDeps } from '../deps';
 import { runsOfWorkflow } from '../etl-runs-store';
 import { HttpError, parseOr400 } from '../errors';
@@ -68,13 +69,6 @@ registry.registerPath({
 
 const ID = /^etl-run-[0-9a-f-]{36}$/;
 
-/** A failed workflow's reason is the message at the bottom of its cause chain (the activity's own). */
-function innermostMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e && typeof e === 'object' && e.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-}
-
 export function etlRunsRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.post('/etl-runs', async (req, res) => {
@@ -116,7 +110,7 @@ export function etlRunsRoutes(deps: ApiDeps): Router {
         .result()
         .then(
           () => null,
-          (err: unknown) => innermostMessage(err),
+          (err: unknown) => failureReason(err).message,
         );
     }
     res.json({

@@ -94,10 +94,3 @@ export const callbackInfoQuery = defineQuery<{ state: CloudArchiveState; failLin
 
 export const workflowIdOf = (requestId: string) => `cloud-archive-${requestId}`;
 export const copyWorkflowIdOf = (requestId: string) => `cloud-archive-${requestId}-copy`;
-
-/** Update rejections the API maps to answers. */
-export const AuthorizeRejection = {
-  AlreadyUsed: 'AuthorizationAlreadyUsed',
-  Expired: 'AuthorizationExpired',
-  WrongProvider: 'AuthorizationWrongProvider',
-} as const;

@@ -2,9 +2,8 @@
 // workflow, the API, the CLI and backup schedules: the input with its validation and defaults (so all of
 // them refuse the same inputs with the same words), the progress query, the result, and each source's
 // workflow type. Pure: safe to import from workflows.
-import { ApplicationFailure } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
-import { FailureType } from '../failures';
+import { failure, FailureType } from '../failures';
 import type { ReportEntry } from '../photo-naming';
 import type { CopySummary, DestinationCredentials, PlanRef } from './copy-to-cloud';
 
@@ -137,11 +136,10 @@ export function backupInputProblems(input: Partial<PhotoBackupInput>): Array<{ f
 export function validateBackupInput(input: PhotoBackupInput): ResolvedBackupInput {
   const problems = backupInputProblems(input);
   if (problems.length) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `invalid backup request: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-      nonRetryable: true,
-    });
+    throw failure(
+      FailureType.InvalidInput,
+      `invalid backup request: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+    );
   }
   const source = input.source ?? 'vk';
   const rules = PHOTO_SOURCES[source];

@@ -92,8 +92,9 @@ describe('Drive credentials', () => {
     );
     const folder = await dest.ensureFolder('');
     const bytes = randomBytes(4096);
-    // A checkpoint (heartbeat details) naming a session on another host.
+    // A checkpoint naming a session on another host.
     const checkpoint = {
+      kind: 'drive' as const,
       sessionUri: `${foreignUrl}/upload/drive/v3/files?upload_id=x`,
       confirmedOffset: 0,
       total: 4096,

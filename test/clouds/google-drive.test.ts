@@ -4,13 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGoogleDriveDestination } from '../../activities/clouds/google-drive';
 import type { Destination } from '../../activities/clouds/destination';
-import { DESTINATION_UNAVAILABLE } from '../../activities/clouds/errors';
 import type { Config } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
 import { startDriveFake, type DriveFake } from '../../fakes/google-drive';
 import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
 import { testConfig } from '../helpers/config';
-import { expectFailure, item, md5, request } from './helpers';
+import { driveSession, expectFailure, item, md5, request } from './helpers';
 
 const KiB = 1024;
 let oauth: GoogleOAuthFake;
@@ -113,7 +112,7 @@ describe('Google Drive adapter', () => {
     expect(fake.file(remote.id)!.content!.equals(bytes)).toBe(true);
     const offsets = req.checkpoints.map((c) => c.confirmedOffset);
     expect(offsets).toEqual([0, 256 * KiB, 512 * KiB, 768 * KiB, 1024 * KiB]);
-    expect(new Set(req.checkpoints.map((c) => c.sessionUri)).size).toBe(1);
+    expect(new Set(req.checkpoints.map(driveSession)).size).toBe(1);
   });
 
   it('resumes an interrupted upload from its checkpoint, re-sending less than the file', async () => {
@@ -129,12 +128,12 @@ describe('Google Drive adapter', () => {
     };
     await expect(dest.upload(first)).rejects.toThrow();
     const checkpoint = first.checkpoints.at(-1)!;
-    const sentBefore = fake.bytesReceived(checkpoint.sessionUri!);
+    const sentBefore = fake.bytesReceived(driveSession(checkpoint));
     const second = request(folder, 'resume.bin', bytes, it, { checkpoint });
     const remote = await destination(first.folder.path).upload(second);
     expect(remote.md5).toBe(md5(bytes));
     expect(second.opens).toEqual([768 * KiB]);
-    const resent = fake.bytesReceived(checkpoint.sessionUri!) - sentBefore;
+    const resent = fake.bytesReceived(driveSession(checkpoint)) - sentBefore;
     expect(resent).toBe(bytes.length - 768 * KiB);
     expect(resent).toBeLessThan(bytes.length);
     expect(fake.findByName('resume.bin', folder.id)).toHaveLength(1);
@@ -153,7 +152,7 @@ describe('Google Drive adapter', () => {
     const req = request(folder, 'dropped.bin', bytes, item(bytes));
     const remote = await dest.upload(req);
     expect(remote.md5).toBe(md5(bytes));
-    expect(fake.bytesReceived(req.checkpoints[0]!.sessionUri!)).toBeLessThan(bytes.length + 256 * KiB);
+    expect(fake.bytesReceived(driveSession(req.checkpoints[0]))).toBeLessThan(bytes.length + 256 * KiB);
     expect(fake.findByName('dropped.bin', folder.id)).toHaveLength(1);
   });
 
@@ -169,7 +168,7 @@ describe('Google Drive adapter', () => {
     const remote = await dest.upload(req);
     expect(fake.faults.log.slice(logged).filter((r) => r.fault)).toHaveLength(2);
     expect(remote.md5).toBe(md5(bytes));
-    expect(new Set(req.checkpoints.map((c) => c.sessionUri)).size).toBe(1);
+    expect(new Set(req.checkpoints.map(driveSession)).size).toBe(1);
     expect(fake.findByName('status-503.bin', folder.id)).toHaveLength(1);
   });
 
@@ -185,12 +184,12 @@ describe('Google Drive adapter', () => {
       if (cp.confirmedOffset > 0) abort.abort();
     };
     await expect(dest.upload(first)).rejects.toThrow();
-    fake.expireSession(first.checkpoints.at(-1)!.sessionUri!);
+    fake.expireSession(driveSession(first.checkpoints.at(-1)));
     const second = request(folder, 'expired.bin', bytes, it, { checkpoint: first.checkpoints.at(-1) });
     const remote = await dest.upload(second);
     expect(remote.md5).toBe(md5(bytes));
     expect(second.opens).toEqual([0]);
-    expect(second.checkpoints[0]!.sessionUri).not.toBe(first.checkpoints[0]!.sessionUri);
+    expect(driveSession(second.checkpoints[0])).not.toBe(driveSession(first.checkpoints[0]));
     expect(fake.findByName('expired.bin', folder.id)).toHaveLength(1);
   });
 
@@ -263,7 +262,11 @@ describe('Google Drive adapter', () => {
     });
     await expectFailure(dest.upload(request(folder, 'x.jpg', bytes, item(bytes))), FailureType.RateLimited, false);
     fake.faults.add({ method: 'POST', path: '/upload/drive/v3/files', fault: { kind: 'status', status: 503 } });
-    await expectFailure(dest.upload(request(folder, 'x.jpg', bytes, item(bytes))), DESTINATION_UNAVAILABLE, false);
+    await expectFailure(
+      dest.upload(request(folder, 'x.jpg', bytes, item(bytes))),
+      FailureType.DestinationUnavailable,
+      false,
+    );
     fake.setQuota(1);
     try {
       const q = await expectFailure(

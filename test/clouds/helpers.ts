@@ -8,6 +8,12 @@ import type { FolderRef, UploadCheckpoint, UploadRequest } from '../../activitie
 
 export const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
+/** The Drive session a checkpoint names; any other kind fails the test. */
+export function driveSession(cp: UploadCheckpoint | undefined): string {
+  expect(cp?.kind).toBe('drive');
+  return (cp as Extract<UploadCheckpoint, { kind: 'drive' }>).sessionUri;
+}
+
 let seq = 0;
 export function item(bytes: Buffer, over: Partial<CopyPlanItem> = {}): CopyPlanItem {
   seq++;

@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Destination, UploadCheckpoint } from '../../activities/clouds/destination';
-import { DESTINATION_UNAVAILABLE, REMOTE_FETCH_FAILED } from '../../activities/clouds/errors';
 import { createDestination } from '../../activities/clouds';
 import type { Config } from '../../lib/config';
 import { FailureType } from '../../lib/failures';
@@ -206,11 +205,17 @@ describe('Yandex Disk adapter', () => {
     fake.addFile(`${folder.id}/taken.jpg`, Buffer.from('their photo'));
     let dropped = 0;
     const req = request(folder, 'taken.jpg', bytes, it, {
-      checkpoint: { sessionUri: 'yadisk-operation:0123456789abcdef', confirmedOffset: 0, total: bytes.length },
+      checkpoint: {
+        kind: 'yandex',
+        operation: 'upload',
+        operationId: '0123456789abcdef',
+        confirmedOffset: 0,
+        total: bytes.length,
+      },
       sourceDigest: async () => ({ size: bytes.length, md5: md5(bytes) }),
       dropCheckpoint: async () => void dropped++,
     });
-    await expectFailure(dest.upload(req), DESTINATION_UNAVAILABLE, false);
+    await expectFailure(dest.upload(req), FailureType.DestinationUnavailable, false);
     expect(dropped).toBe(1);
     expect(req.opens).toEqual([]);
     expect(fake.node(`${folder.id}/taken.jpg`)!.content!.toString()).toBe('their photo');
@@ -252,7 +257,11 @@ describe('Yandex Disk adapter', () => {
     expect(remote).toMatchObject({ md5: md5(bytes), sourceKey: it.key });
     fake.faults.add({ method: 'PUT', path: '/upload-target/', fault: { kind: 'drop', afterBytes: 50 * 1024 } });
     const other = item(bytes);
-    await expectFailure(dest.upload(request(folder, 'dropped.jpg', bytes, other)), DESTINATION_UNAVAILABLE, false);
+    await expectFailure(
+      dest.upload(request(folder, 'dropped.jpg', bytes, other)),
+      FailureType.DestinationUnavailable,
+      false,
+    );
     expect(fake.node(`${folder.id}/dropped.jpg`)).toBeUndefined();
     expect((await dest.upload(request(folder, 'dropped.jpg', bytes, other))).md5).toBe(md5(bytes));
     fake.faults.add({ method: 'PUT', path: '/upload-target/', fault: { kind: 'corrupt', offset: 10 } });
@@ -271,7 +280,11 @@ describe('Yandex Disk adapter', () => {
     expect(remote).toMatchObject({ size: bytes.length, md5: md5(bytes), sourceKey: it.key });
     expect(source.stats().byPath['/cdn/p.jpg']!.requests).toBe(before + 1);
     const gone = item(bytes, { sourceUrl: source.urlOf('/cdn/missing.jpg') });
-    await expectFailure(dest.uploadFromUrl!({ folder, name: 'missing.jpg', item: gone }), REMOTE_FETCH_FAILED, false);
+    await expectFailure(
+      dest.uploadFromUrl!({ folder, name: 'missing.jpg', item: gone }),
+      FailureType.RemoteFetchFailed,
+      false,
+    );
   });
 
   it('adopts what an upload from URL fetched after the attempt that asked for it died', async () => {
@@ -312,7 +325,11 @@ describe('Yandex Disk adapter', () => {
     const limited = await expectFailure(dest.probe(folder, 'a.jpg', item(bytes)), FailureType.RateLimited, false);
     expect(limited.nextRetryDelay).toBe(3000);
     fake.faults.add({ path: '/v1/disk/resources/upload', fault: { kind: 'status', status: 423 } });
-    await expectFailure(dest.upload(request(folder, 'a.jpg', bytes, item(bytes))), DESTINATION_UNAVAILABLE, false);
+    await expectFailure(
+      dest.upload(request(folder, 'a.jpg', bytes, item(bytes))),
+      FailureType.DestinationUnavailable,
+      false,
+    );
     fake.setQuota(1);
     try {
       await expectFailure(dest.upload(request(folder, 'a.jpg', bytes, item(bytes))), FailureType.QuotaExhausted, true);

@@ -5,9 +5,6 @@
 // Temporal's 10,240-event warning in every workflow.
 import {
   ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
-  TimeoutFailure,
   condition,
   defineSignal,
   getExternalWorkflowHandle,
@@ -17,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CopyItemResult, CopyPlanItem, DestinationSpec } from '../../lib/jobs/copy-to-cloud';
-import { NON_RETRYABLE_FAILURES } from '../../lib/failures';
+import { NON_RETRYABLE_FAILURES, failureReason } from '../../lib/failures';
 import { briefFailure } from '../../lib/text-limits';
 import type { CopyActivities, CopyBatchResult, ResolvedCopyOptions } from '../../activities/copy/types';
 import { countResult, emptyTally, type PageProgress, type PageSummary } from './tally';
@@ -65,12 +62,7 @@ type Unit = { kind: 'batch'; indexes: number[] } | { kind: 'single'; index: numb
 
 /** The reason an item failed, from the activity's last failure (typed by the activity). */
 function failedResult(item: CopyPlanItem, err: unknown): CopyItemResult {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  let type = 'Error';
-  if (cause instanceof ApplicationFailure) type = cause.type ?? 'Error';
-  else if (cause instanceof TimeoutFailure) type = 'Timeout';
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { key: item.key, relPath: item.relPath, status: 'failed', bytes: 0, error: { type, message } };
+  return { key: item.key, relPath: item.relPath, status: 'failed', bytes: 0, error: failureReason(err) };
 }
 
 export async function copyPlanPage(input: CopyPageInput): Promise<PageSummary> {

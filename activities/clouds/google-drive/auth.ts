@@ -5,7 +5,8 @@
 import { auth as googleAuth } from 'googleapis/build/src/apis/drive/index.js';
 import type { Config } from '../../../lib/config';
 import type { DestinationCredentials } from '../../../lib/jobs/copy-to-cloud';
-import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, networkFailure } from '../errors';
+import { failure, FailureType } from '../../../lib/failures';
+import { networkFailure } from '../errors';
 
 type DriveCredentials = Extract<DestinationCredentials, { cloud: 'google_drive' }>;
 
@@ -19,7 +20,7 @@ export interface DriveAuth {
 
 export function createDriveAuth(creds: DriveCredentials, config: Config): DriveAuth {
   if (!creds.refreshToken && !creds.accessToken) {
-    throw cloudFailure(
+    throw failure(
       FailureType.InvalidInput,
       'Google Drive credentials carry neither a refresh token nor an access token',
     );
@@ -62,13 +63,13 @@ export function tokenFailure(err: unknown) {
   const status = e.response?.status ?? 0;
   if (typeof data?.error === 'string' && status < 500) {
     const why = typeof data.error_description === 'string' ? `: ${data.error_description}` : '';
-    return cloudFailure(
+    return failure(
       FailureType.AuthRevoked,
       `Google refused to refresh the access token (${data.error}${why}); reconnect Google Drive`,
     );
   }
   if (/No refresh token|refresh token is not set/i.test(e.message ?? '')) {
-    return cloudFailure(
+    return failure(
       FailureType.AuthRevoked,
       'the Google access token expired and there is no refresh token; reconnect Google Drive',
     );
@@ -80,7 +81,7 @@ export function tokenFailure(err: unknown) {
 function tokenEndpointUnavailable(err: unknown) {
   const status = (err as { response?: { status?: number } }).response?.status;
   if (status) {
-    return cloudFailure(DESTINATION_UNAVAILABLE, `the Google token endpoint answered ${status}`, { cause: err });
+    return failure(FailureType.DestinationUnavailable, `the Google token endpoint answered ${status}`, { cause: err });
   }
   return networkFailure('refreshing the Google access token', err);
 }

@@ -1,7 +1,9 @@
 // Drive's answers as typed failures (api-notes: rateLimitExceeded/userRateLimitExceeded come as 403 or
 // 429 and mean "back off"; storageQuotaExceeded is final; a 401 that survived a refresh is final).
 import type { ApplicationFailure } from '@temporalio/common';
-import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, networkFailure, retryAfterMs } from '../errors';
+import { failure, FailureType } from '../../../lib/failures';
+import { retryAfterMs } from '../../../lib/retry-after';
+import { networkFailure } from '../errors';
 import { tokenFailure } from './auth';
 
 const RATE_LIMIT_REASONS = new Set([
@@ -26,13 +28,13 @@ export function driveFailure(
   const reason = typeof err === 'object' ? err.errors?.[0]?.reason : undefined;
   const detail = typeof err === 'object' && err.message ? ` (${err.message})` : '';
   const message = `${what}: Google Drive answered ${status}${reason ? ` ${reason}` : ''}${detail}`;
-  if (reason && QUOTA_REASONS.has(reason)) return cloudFailure(FailureType.QuotaExhausted, message);
+  if (reason && QUOTA_REASONS.has(reason)) return failure(FailureType.QuotaExhausted, message);
   if (status === 429 || (reason && RATE_LIMIT_REASONS.has(reason)))
-    return cloudFailure(FailureType.RateLimited, message, { retryAfterMs: retryAfterMs(retryAfter) });
-  if (status === 401) return cloudFailure(FailureType.AuthRevoked, `${message}; reconnect Google Drive`);
-  if (status === 403) return cloudFailure(FailureType.AccessDenied, message);
-  if (status === 400) return cloudFailure(FailureType.InvalidInput, message);
-  return cloudFailure(DESTINATION_UNAVAILABLE, message);
+    return failure(FailureType.RateLimited, message, { retryAfterMs: retryAfterMs(retryAfter) });
+  if (status === 401) return failure(FailureType.AuthRevoked, `${message}; reconnect Google Drive`);
+  if (status === 403) return failure(FailureType.AccessDenied, message);
+  if (status === 400) return failure(FailureType.InvalidInput, message);
+  return failure(FailureType.DestinationUnavailable, message);
 }
 
 /** Errors thrown by googleapis (gaxios): a token-endpoint refusal, a Drive error response, or the network. */

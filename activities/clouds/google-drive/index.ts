@@ -6,10 +6,12 @@
 // name never proves a copy is ours — the tag does. A small file costs one request: the upload.
 // Only the Drive module: the `googleapis` index loads every Google API (~120 MB of RSS).
 import { drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
+import { BoundedCache } from '../../../lib/bounded-cache';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/jobs/copy-to-cloud';
 import type { Destination, FolderIndex, FolderRef, ProbeResult, RemoteFile, UploadRequest } from '../destination';
-import { cloudFailure, deadline, FailureType, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../errors';
+import { failure, FailureType } from '../../../lib/failures';
+import { deadline, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../errors';
 import { candidateNames, MAX_SUFFIX } from '../names';
 import { createDriveAuth } from './auth';
 import { fromGaxios } from './errors';
@@ -42,7 +44,7 @@ export function createGoogleDriveDestination(
   options: DriveDestinationOptions = {},
 ): Destination {
   if (spec.credentials.cloud !== 'google_drive') {
-    throw cloudFailure(FailureType.InvalidInput, 'Google Drive destination needs google_drive credentials');
+    throw failure(FailureType.InvalidInput, 'Google Drive destination needs google_drive credentials');
   }
   const auth = createDriveAuth(spec.credentials, config);
   const drive = driveApi({ version: 'v3', auth: auth.client });
@@ -51,7 +53,7 @@ export function createGoogleDriveDestination(
   // request a deadline it clears (errors.ts `deadline`).
   const call = { rootUrl: `${apiUrl}/` };
   const rootParts = spec.rootFolder.split('/').filter(Boolean);
-  const folders = new Map<string, Promise<FolderRef>>();
+  const folders = new BoundedCache<Promise<FolderRef>>();
 
   /**
    * A googleapis call with typed failures. A 401 gets one forced refresh and one more try: the client
@@ -136,17 +138,11 @@ export function createGoogleDriveDestination(
   /** Each level found or created in turn; concurrent uploads into one folder share one promise. */
   function folderAt(parts: string[]): Promise<FolderRef> {
     const key = parts.join('/');
-    let p = folders.get(key);
-    if (!p) {
-      p = (async () => {
-        if (!parts.length) return { id: 'root', path: '' };
-        const parent = await folderAt(parts.slice(0, -1));
-        return { id: await level(parent.id, parts.at(-1)!), path: key };
-      })();
-      folders.set(key, p);
-      p.catch(() => folders.delete(key));
-    }
-    return p;
+    return folders.getOrCreate(key, async () => {
+      if (!parts.length) return { id: 'root', path: '' };
+      const parent = await folderAt(parts.slice(0, -1));
+      return { id: await level(parent.id, parts.at(-1)!), path: key };
+    });
   }
 
   /**
@@ -169,10 +165,7 @@ export function createGoogleDriveDestination(
       if (candidate === name) continue;
       if (!(await held(candidate))) return { freeName: candidate };
     }
-    throw cloudFailure(
-      FailureType.InvalidInput,
-      `no free name for ${name} in ${folder.path} after ${MAX_SUFFIX} tries`,
-    );
+    throw failure(FailureType.InvalidInput, `no free name for ${name} in ${folder.path} after ${MAX_SUFFIX} tries`);
   }
 
   const inFolder = (folder: FolderRef) => `${qLiteral(folder.id)} in parents and trashed = false`;
@@ -217,7 +210,7 @@ export function createGoogleDriveDestination(
     };
     let file: DriveFileJson;
     const small = req.size !== undefined && req.size < config.DRIVE_RESUMABLE_CUTOFF;
-    if (small && !req.checkpoint?.sessionUri) {
+    if (small && req.checkpoint?.kind !== 'drive') {
       file = await guarded(
         'multipart upload',
         async (o) => {

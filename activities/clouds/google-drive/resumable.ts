@@ -4,22 +4,15 @@
 // chunk). A later attempt with that checkpoint, on any worker, asks the session where it stands
 // (`Content-Range: bytes */N`) and reopens the source at that offset instead of re-sending the file.
 // Chunks stream straight from the source to Drive (memory flat in chunk size, reading and sending
-// overlap); only the last chunk, or every chunk when the size is unknown, is gathered first, to learn
-// whether the source has more bytes than it should. A failed chunk is resumed the same way as a crash:
-// ask the session, reopen the source at the confirmed offset.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
-import type { UploadCheckpoint, UploadRequest } from '../destination';
-import {
-  cloudFailure,
-  DESTINATION_UNAVAILABLE,
-  FailureType,
-  networkFailure,
-  UPLOAD_TIMEOUT_MS,
-  withTimeout,
-} from '../errors';
+// overlap; the transport is streaming-put.ts); only the last chunk, or every chunk when the size is
+// unknown, is gathered first, to learn whether the source has more bytes than it should. A failed
+// chunk is resumed the same way as a crash: ask the session, reopen the source at the confirmed offset.
+import { failure, FailureType } from '../../../lib/failures';
+import type { UploadRequest } from '../destination';
+import { networkFailure, UPLOAD_TIMEOUT_MS, withTimeout } from '../errors';
 import { driveFailure } from './errors';
+import { SourceCursor } from './source-cursor';
+import { streamingPut } from './streaming-put';
 
 const UNIT = 256 * 1024;
 /** Transient failures of one chunk retried (status query, then resume) before giving up the attempt. */
@@ -47,140 +40,91 @@ class SessionGone extends Error {}
 
 type PutResult = { done: true; file: DriveFileJson } | { done: false; offset: number };
 
+/** Uploads `req` with `metadata` through a resumable session: the earlier attempt's, or a new one. */
 export async function resumableUpload(
   deps: ResumableDeps,
   req: UploadRequest,
   metadata: object,
 ): Promise<DriveFileJson> {
-  const doFetch = deps.fetch ?? fetch;
-  const chunkSize = Math.max(UNIT, Math.floor(deps.chunkSize / UNIT) * UNIT);
-  const total = req.size;
-  const checkpoint = async (sessionUri: string, confirmedOffset: number) =>
-    req.onCheckpoint?.({ sessionUri, confirmedOffset, total: total ?? 0 } satisfies UploadCheckpoint);
-
-  /**
-   * One authorised request; a 401 gets one fresh token (the access token may have expired mid-file). A
-   * streamed body cannot be sent twice: its 401 refreshes the token and fails as transient, to be resumed.
-   */
-  async function call(url: string, init: RequestInit, what: string): Promise<Response> {
-    const replayable = !(init.body && typeof init.body === 'object' && Symbol.asyncIterator in init.body);
-    // The bearer token goes to GOOGLE_API_URL only: a session URI (a Location, or a heartbeat's) may name any host.
-    if (new URL(url).origin !== new URL(deps.apiUrl).origin) {
-      throw cloudFailure(
-        FailureType.ForbiddenTarget,
-        `${what}: ${new URL(url).host} is not the Drive API; no token sent`,
-      );
-    }
-    for (let attempt = 0; ; attempt++) {
-      const headers = new Headers(init.headers);
-      headers.set('authorization', `Bearer ${await deps.token(attempt > 0)}`);
-      let res: Response;
-      try {
-        // A streamed chunk goes through node:http: a plain stream with backpressure, not a web stream
-        // converting every piece (measured: fetch made the Drive path ~25% slower than the Yandex one).
-        res = await (replayable || deps.fetch ? doFetch : streamingPut)(url, {
-          ...init,
-          headers,
-          signal: withTimeout(req.signal, UPLOAD_TIMEOUT_MS),
-          redirect: 'manual',
-          ...(!replayable && { duplex: 'half' }),
-        } as RequestInit);
-      } catch (err) {
-        if (req.signal?.aborted) throw err;
-        throw networkFailure(what, err);
+  const upload = new ResumableUpload(deps, req, metadata);
+  let restarts = 0;
+  let session = req.checkpoint?.kind === 'drive' ? req.checkpoint.sessionUri : undefined;
+  for (;;) {
+    try {
+      let offset = 0;
+      if (session) {
+        const st = await upload.status(session, req.size ?? (req.checkpoint?.total || undefined));
+        if (st.done) return st.file;
+        offset = st.offset;
+      } else {
+        session = await upload.initiate();
       }
-      if (res.status !== 401 || attempt > 0) return res;
-      await res.body?.cancel();
-      if (!replayable) {
-        await deps.token(true);
-        throw cloudFailure(DESTINATION_UNAVAILABLE, `${what}: the access token expired mid-upload`);
+      // Durable before the first byte is sent on it: a crash from here on resumes this session.
+      await upload.checkpoint(session, offset);
+      return await upload.sendFrom(session, offset);
+    } catch (err) {
+      // An expired or unknown session: start the whole upload over, once per attempt.
+      if (!(err instanceof SessionGone) || restarts++ > 0) {
+        if (err instanceof SessionGone)
+          throw failure(FailureType.DestinationUnavailable, 'the resumable session expired twice');
+        throw err;
       }
+      session = undefined;
     }
   }
+}
 
-  async function fail(what: string, res: Response): Promise<never> {
-    const body = await res.json().catch(() => undefined);
-    throw driveFailure(what, res.status, body, res.headers.get('retry-after'));
+/** One upload's requests on its session: initiate, status, chunks, and the loop that sends them. */
+class ResumableUpload {
+  private readonly doFetch: typeof fetch;
+  private readonly chunkSize: number;
+  private readonly total: number | undefined;
+
+  constructor(
+    private readonly deps: ResumableDeps,
+    private readonly req: UploadRequest,
+    private readonly metadata: object,
+  ) {
+    this.doFetch = deps.fetch ?? fetch;
+    this.chunkSize = Math.max(UNIT, Math.floor(deps.chunkSize / UNIT) * UNIT);
+    this.total = req.size;
   }
 
-  async function interpret(res: Response, what: string): Promise<PutResult> {
-    if (res.status === 200 || res.status === 201) return { done: true, file: (await res.json()) as DriveFileJson };
-    if (res.status === 308) {
-      await res.body?.cancel();
-      const range = /bytes=0-(\d+)/.exec(res.headers.get('range') ?? '');
-      return { done: false, offset: range ? Number(range[1]) + 1 : 0 };
-    }
-    if (res.status === 404 || res.status === 410) {
-      await res.body?.cancel();
-      throw new SessionGone(what);
-    }
-    return fail(what, res);
+  async checkpoint(sessionUri: string, confirmedOffset: number): Promise<void> {
+    await this.req.onCheckpoint?.({ kind: 'drive', sessionUri, confirmedOffset, total: this.total ?? 0 });
   }
 
-  // Where the session stands: an empty PUT with `Content-Range: bytes */N`.
-  async function status(session: string, knownTotal?: number): Promise<PutResult> {
-    const res = await call(
-      session,
-      { method: 'PUT', headers: { 'content-range': `bytes */${knownTotal ?? '*'}`, 'content-length': '0' } },
-      'resumable upload status',
-    );
-    return interpret(res, 'resumable upload status');
-  }
-
-  async function initiate(): Promise<string> {
+  async initiate(): Promise<string> {
+    const { deps, req, total } = this;
     const url = `${deps.apiUrl}/upload/drive/v3/files?uploadType=resumable&fields=${encodeURIComponent(deps.fields)}`;
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=UTF-8',
       'x-upload-content-type': req.item.mimeType ?? 'application/octet-stream',
     };
     if (total !== undefined) headers['x-upload-content-length'] = String(total);
-    const res = await call(url, { method: 'POST', headers, body: JSON.stringify(metadata) }, 'start resumable upload');
-    if (res.status !== 200 && res.status !== 201) return fail('start resumable upload', res);
+    const body = JSON.stringify(this.metadata);
+    const res = await this.call(url, { method: 'POST', headers, body }, 'start resumable upload');
+    if (res.status !== 200 && res.status !== 201) return this.fail('start resumable upload', res);
     await res.body?.cancel();
     const location = res.headers.get('location');
-    if (!location) throw cloudFailure(DESTINATION_UNAVAILABLE, 'Drive opened a resumable session without a Location');
+    if (!location)
+      throw failure(FailureType.DestinationUnavailable, 'Drive opened a resumable session without a Location');
     return location;
   }
 
-  /** One chunk of `length` bytes at `start`, its body streamed or gathered; `final` ends the upload. */
-  async function put(session: string, body: AsyncIterable<Buffer>, start: number, length: number, final: boolean) {
-    const totalText = final ? String(start + length) : total !== undefined ? String(total) : '*';
-    const range = length ? `bytes ${start}-${start + length - 1}/${totalText}` : `bytes */${totalText}`;
-    const res = await call(
+  // Where the session stands: an empty PUT with `Content-Range: bytes */N`.
+  async status(session: string, knownTotal?: number): Promise<PutResult> {
+    const res = await this.call(
       session,
-      { method: 'PUT', headers: { 'content-range': range, 'content-length': String(length) }, body: body as never },
-      'upload chunk',
+      { method: 'PUT', headers: { 'content-range': `bytes */${knownTotal ?? '*'}`, 'content-length': '0' } },
+      'resumable upload status',
     );
-    return interpret(res, 'upload chunk');
+    return this.interpret(res, 'resumable upload status');
   }
 
-  let restarts = 0;
-  let session = req.checkpoint?.sessionUri;
-  for (;;) {
-    try {
-      let offset = 0;
-      if (session) {
-        const st = await status(session, total ?? (req.checkpoint?.total || undefined));
-        if (st.done) return st.file;
-        offset = st.offset;
-      } else {
-        session = await initiate();
-      }
-      // Durable before the first byte is sent on it: a crash from here on resumes this session.
-      await checkpoint(session, offset);
-      return await sendFrom(session, offset);
-    } catch (err) {
-      // An expired or unknown session: start the whole upload over, once per attempt.
-      if (!(err instanceof SessionGone) || restarts++ > 0) {
-        if (err instanceof SessionGone)
-          throw cloudFailure(DESTINATION_UNAVAILABLE, 'the resumable session expired twice');
-        throw err;
-      }
-      session = undefined;
-    }
-  }
-
-  async function sendFrom(session: string, startOffset: number): Promise<DriveFileJson> {
+  /** The source from `startOffset` to the end, chunk by chunk, each failed chunk resumed from the session. */
+  async sendFrom(session: string, startOffset: number): Promise<DriveFileJson> {
+    const { req, total, chunkSize } = this;
     let offset = startOffset;
     let cursor = new SourceCursor(await req.open(offset));
     let failures = 0;
@@ -188,7 +132,7 @@ export async function resumableUpload(
       cursor.close();
       cursor = new SourceCursor(await req.open(at));
       offset = at;
-      await checkpoint(session, offset);
+      await this.checkpoint(session, offset);
     };
     try {
       for (;;) {
@@ -209,7 +153,7 @@ export async function resumableUpload(
           final = cursor.ended && have <= gatherSize;
           n = final ? have : gatherSize;
           if (total !== undefined && (offset + have > total || (final && offset + n !== total))) {
-            throw cloudFailure(
+            throw failure(
               FailureType.ChecksumMismatch,
               `source size differs from the expected ${total} bytes (got ${offset + have}${final ? '' : '+'})`,
             );
@@ -218,19 +162,19 @@ export async function resumableUpload(
         }
         let result: PutResult;
         try {
-          result = await put(session, body, offset, n, final);
+          result = await this.put(session, body, offset, n, final);
         } catch (err) {
           if (cursor.error) throw cursor.error;
           // Ask the session where it stands, with backoff; a status query that fails transiently is
           // retried from the same budget (Google's advice for 5xx while resuming).
-          let failure: unknown = err;
+          let last: unknown = err;
           let st: PutResult | undefined;
           while (!st) {
-            const transient = (failure as { type?: string }).type === DESTINATION_UNAVAILABLE;
-            if (!transient || failures++ >= CHUNK_RETRIES) throw failure;
+            const transient = (last as { type?: string }).type === FailureType.DestinationUnavailable;
+            if (!transient || failures++ >= CHUNK_RETRIES) throw last;
             await sleep(500 * 2 ** (failures - 1), req.signal);
-            st = await status(session, total).catch((e: unknown) => {
-              failure = e;
+            st = await this.status(session, total).catch((e: unknown) => {
+              last = e;
               return undefined;
             });
           }
@@ -241,8 +185,8 @@ export async function resumableUpload(
         if (result.done) return result.file;
         failures = 0;
         if (result.offset < offset || result.offset > offset + n) {
-          throw cloudFailure(
-            DESTINATION_UNAVAILABLE,
+          throw failure(
+            FailureType.DestinationUnavailable,
             `Drive confirmed offset ${result.offset}, outside the chunk at ${offset}`,
           );
         }
@@ -250,135 +194,83 @@ export async function resumableUpload(
         if (result.offset < offset + n) await reopen(result.offset);
         else {
           offset = result.offset;
-          await checkpoint(session, offset);
+          await this.checkpoint(session, offset);
         }
       }
     } finally {
       cursor.close();
     }
   }
-}
 
-const toHeaders = (h: IncomingHttpHeaders) => {
-  const out = new Headers();
-  for (const [k, v] of Object.entries(h)) {
-    if (v !== undefined) for (const one of Array.isArray(v) ? v : [v]) out.append(k, one);
-  }
-  return out;
-};
-
-/** fetch's contract for one PUT of a streamed body, over node:http(s). */
-function streamingPut(url: string, init: RequestInit): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
-    const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
-      target,
-      { method: init.method, headers, signal: init.signal ?? undefined },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (b: Buffer) => parts.push(b));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve(
-            new Response(parts.length ? Buffer.concat(parts) : null, {
-              status: res.statusCode ?? 0,
-              headers: toHeaders(res.headers),
-            }),
-          ),
-        );
-      },
+  /** One chunk of `length` bytes at `start`, its body streamed or gathered; `final` ends the upload. */
+  private async put(session: string, body: AsyncIterable<Buffer>, start: number, length: number, final: boolean) {
+    const { total } = this;
+    const totalText = final ? String(start + length) : total !== undefined ? String(total) : '*';
+    const range = length ? `bytes ${start}-${start + length - 1}/${totalText}` : `bytes */${totalText}`;
+    const res = await this.call(
+      session,
+      { method: 'PUT', headers: { 'content-range': range, 'content-length': String(length) }, body: body as never },
+      'upload chunk',
     );
-    req.on('error', reject);
-    const body = Readable.from(init.body as unknown as AsyncIterable<Buffer>, { objectMode: false });
-    body.on('error', (err) => req.destroy(err));
-    body.pipe(req);
-  });
-}
-
-/** Reads a source stream in exact slices, without copying: a piece that straddles two chunks is split. */
-class SourceCursor {
-  private it: AsyncIterator<Buffer>;
-  private head?: Buffer;
-  ended = false;
-  /** Why a streamed chunk stopped short: the source's fault, not Drive's. */
-  error?: Error;
-
-  constructor(private stream: Readable) {
-    this.it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    return this.interpret(res, 'upload chunk');
   }
 
-  private async next(): Promise<Buffer | undefined> {
-    if (this.head) {
-      const head = this.head;
-      this.head = undefined;
-      return head;
+  /** 200/201: the file; 308: the offset Drive confirmed (`Range: bytes=0-N`); 404/410: the session is gone. */
+  private async interpret(res: Response, what: string): Promise<PutResult> {
+    if (res.status === 200 || res.status === 201) return { done: true, file: (await res.json()) as DriveFileJson };
+    if (res.status === 308) {
+      await res.body?.cancel();
+      const range = /bytes=0-(\d+)/.exec(res.headers.get('range') ?? '');
+      return { done: false, offset: range ? Number(range[1]) + 1 : 0 };
     }
-    if (this.ended) return undefined;
-    const r = await this.it.next();
-    if (r.done) {
-      this.ended = true;
-      return undefined;
+    if (res.status === 404 || res.status === 410) {
+      await res.body?.cancel();
+      throw new SessionGone(what);
     }
-    return Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    return this.fail(what, res);
   }
 
-  /** The next `n` bytes as they arrive; a source ending sooner fails the chunk (its size is wrong). */
-  async *take(n: number): AsyncGenerator<Buffer> {
-    let left = n;
-    while (left > 0) {
-      let buf = await this.next();
-      if (!buf) {
-        this.error = cloudFailure(
-          FailureType.ChecksumMismatch,
-          `source ended ${left} bytes short of the expected size`,
-        );
-        throw this.error;
+  private async fail(what: string, res: Response): Promise<never> {
+    const body = await res.json().catch(() => undefined);
+    throw driveFailure(what, res.status, body, res.headers.get('retry-after'));
+  }
+
+  /**
+   * One authorised request; a 401 gets one fresh token (the access token may have expired mid-file). A
+   * streamed body cannot be sent twice: its 401 refreshes the token and fails as transient, to be resumed.
+   */
+  private async call(url: string, init: RequestInit, what: string): Promise<Response> {
+    const { deps, req } = this;
+    const replayable = !(init.body && typeof init.body === 'object' && Symbol.asyncIterator in init.body);
+    // The bearer token goes to GOOGLE_API_URL only: a session URI (a Location, or a checkpoint's) may name any host.
+    if (new URL(url).origin !== new URL(deps.apiUrl).origin) {
+      throw failure(FailureType.ForbiddenTarget, `${what}: ${new URL(url).host} is not the Drive API; no token sent`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${await deps.token(attempt > 0)}`);
+      let res: Response;
+      try {
+        // A streamed chunk goes through the node:http transport (streaming-put.ts), a replayable one
+        // (and every request of a test's own fetch) through fetch.
+        res = await (replayable || deps.fetch ? this.doFetch : streamingPut)(url, {
+          ...init,
+          headers,
+          signal: withTimeout(req.signal, UPLOAD_TIMEOUT_MS),
+          redirect: 'manual',
+          ...(!replayable && { duplex: 'half' }),
+        } as RequestInit);
+      } catch (err) {
+        if (req.signal?.aborted) throw err;
+        throw networkFailure(what, err);
       }
-      if (buf.length > left) {
-        this.head = buf.subarray(left);
-        buf = buf.subarray(0, left);
+      if (res.status !== 401 || attempt > 0) return res;
+      await res.body?.cancel();
+      if (!replayable) {
+        await deps.token(true);
+        throw failure(FailureType.DestinationUnavailable, `${what}: the access token expired mid-upload`);
       }
-      left -= buf.length;
-      yield buf;
     }
-  }
-
-  /** Up to `n` bytes gathered in memory (fewer when the source ends first). */
-  async gather(n: number): Promise<Buffer[]> {
-    const pieces: Buffer[] = [];
-    let have = 0;
-    while (have < n) {
-      const buf = await this.next();
-      if (!buf) break;
-      pieces.push(buf);
-      have += buf.length;
-    }
-    return pieces;
-  }
-
-  /** The first `n` bytes of gathered pieces as a body; what lies beyond goes back to the cursor. */
-  replay(pieces: Buffer[], n: number): AsyncIterable<Buffer> {
-    const out: Buffer[] = [];
-    let left = n;
-    for (const [i, piece] of pieces.entries()) {
-      if (piece.length <= left) {
-        out.push(piece);
-        left -= piece.length;
-        continue;
-      }
-      if (left > 0) out.push(piece.subarray(0, left));
-      this.head = Buffer.concat([piece.subarray(left), ...pieces.slice(i + 1)]);
-      break;
-    }
-    return (async function* () {
-      yield* out;
-    })();
-  }
-
-  close(): void {
-    this.stream.destroy();
   }
 }
 

@@ -6,16 +6,9 @@ import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../../lib/config';
-import {
-  cloudFailure,
-  DESTINATION_UNAVAILABLE,
-  FailureType,
-  isAbort,
-  networkFailure,
-  REQUEST_TIMEOUT_MS,
-  retryAfterMs,
-  deadline,
-} from '../errors';
+import { failure, FailureType } from '../../../lib/failures';
+import { retryAfterMs } from '../../../lib/retry-after';
+import { deadline, isAbort, networkFailure, REQUEST_TIMEOUT_MS } from '../errors';
 
 export interface YandexResource {
   name: string;
@@ -47,13 +40,13 @@ export class YandexApiError extends Error {
 /** Yandex's answers as typed failures (api-notes: 401, 507, 429, 423, 5xx). */
 export function yandexFailure(what: string, err: YandexApiError): ApplicationFailure {
   const message = `${what}: Yandex Disk answered ${err.status}${err.error ? ` ${err.error}` : ''} (${err.message})`;
-  if (err.status === 401) return cloudFailure(FailureType.AuthRevoked, `${message}; reconnect Yandex Disk`);
-  if (err.status === 507) return cloudFailure(FailureType.QuotaExhausted, message);
+  if (err.status === 401) return failure(FailureType.AuthRevoked, `${message}; reconnect Yandex Disk`);
+  if (err.status === 507) return failure(FailureType.QuotaExhausted, message);
   if (err.status === 429)
-    return cloudFailure(FailureType.RateLimited, message, { retryAfterMs: retryAfterMs(err.retryAfter) });
-  if (err.status === 403) return cloudFailure(FailureType.AccessDenied, message);
-  if (err.status === 400 || err.status === 413) return cloudFailure(FailureType.InvalidInput, message);
-  return cloudFailure(DESTINATION_UNAVAILABLE, message);
+    return failure(FailureType.RateLimited, message, { retryAfterMs: retryAfterMs(err.retryAfter) });
+  if (err.status === 403) return failure(FailureType.AccessDenied, message);
+  if (err.status === 400 || err.status === 413) return failure(FailureType.InvalidInput, message);
+  return failure(FailureType.DestinationUnavailable, message);
 }
 
 export interface YandexClientOptions {
@@ -90,7 +83,7 @@ export class YandexDiskClient {
     const url = new URL(pathOrUrl.startsWith('http') ? pathOrUrl : `${this.api}${pathOrUrl}`);
     // The OAuth token goes to YANDEX_DISK_API_URL only: an href in an answer may name any host.
     if (url.origin !== new URL(this.api).origin) {
-      throw cloudFailure(
+      throw failure(
         FailureType.ForbiddenTarget,
         `${method} ${url.host}: not the Yandex Disk API (${new URL(this.api).host}); the token is not sent there`,
       );
@@ -173,14 +166,17 @@ export class YandexDiskClient {
    */
   async waitOperation(idOrHref: string, signal?: AbortSignal, timeoutMs = 30 * 60_000): Promise<'success' | 'failed'> {
     const id = idOrHref.startsWith('http') ? /\/operations\/([^/?#]+)/.exec(new URL(idOrHref).pathname)?.[1] : idOrHref;
-    if (!id) throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex answered an operation link without an id`);
+    if (!id) throw failure(FailureType.DestinationUnavailable, `Yandex answered an operation link without an id`);
     const path = `/operations/${encodeURIComponent(decodeURIComponent(id))}`;
     const deadline = Date.now() + timeoutMs;
     for (let delay = 200; ; delay = Math.min(1000, delay * 1.5)) {
       const { status } = await this.request<{ status: string }>('GET', path, {}, undefined, signal);
       if (status === 'success' || status === 'failed') return status;
       if (Date.now() > deadline)
-        throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex operation still ${status} after ${timeoutMs / 60_000} min`);
+        throw failure(
+          FailureType.DestinationUnavailable,
+          `Yandex operation still ${status} after ${timeoutMs / 60_000} min`,
+        );
       await sleep(delay, signal);
     }
   }
@@ -209,8 +205,8 @@ export class YandexDiskClient {
       this.token = json.access_token;
       return true;
     }
-    if (res.status >= 500) throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex OAuth answered ${res.status}`);
-    throw cloudFailure(
+    if (res.status >= 500) throw failure(FailureType.DestinationUnavailable, `Yandex OAuth answered ${res.status}`);
+    throw failure(
       FailureType.AuthRevoked,
       `Yandex refused to refresh the token (${json.error ?? res.status}: ${json.error_description ?? ''}); reconnect Yandex Disk`,
     );

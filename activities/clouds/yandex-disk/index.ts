@@ -7,6 +7,7 @@
 // many probes. Upload from URL lets Yandex fetch a public source itself: zero bytes through the worker.
 // Yandex's uploader has no ranged resume: a PUT cut mid-body is started over (once per interruption);
 // a PUT that had delivered every byte before the attempt died is adopted, never sent again.
+import { BoundedCache } from '../../../lib/bounded-cache';
 import type { Config } from '../../../lib/config';
 import type { CopyPlanItem, DestinationSpec } from '../../../lib/jobs/copy-to-cloud';
 import type {
@@ -18,8 +19,9 @@ import type {
   UploadCheckpoint,
   UploadFromUrlRequest,
   UploadRequest,
+  YandexCheckpoint,
 } from '../destination';
-import { cloudFailure, DESTINATION_UNAVAILABLE, FailureType, REMOTE_FETCH_FAILED } from '../errors';
+import { failure, FailureType } from '../../../lib/failures';
 import { candidateNames } from '../names';
 import { YandexApiError, YandexDiskClient, yandexFailure, type YandexResource } from './client';
 
@@ -30,13 +32,22 @@ const LIST_FIELDS = ['name', 'path', 'type', 'size', 'md5', 'custom_properties']
   .join(',');
 /** Entries a listing request answers (Yandex's `limit`). */
 const LIST_PAGE = 1000;
+
 /**
- * Checkpoint marker of an upload link's operation, stored before its PUT starts; confirmedOffset =
- * total once the PUT was answered. The next attempt adopts what that PUT left, or starts over.
+ * The checkpoint of an upload's operation, stored before the upload starts: an upload link's before its
+ * PUT (confirmedOffset = total once the PUT was answered), an upload from URL's before Yandex is asked
+ * to fetch. The next attempt adopts what that upload left, or starts over.
  */
-const OPERATION_PREFIX = 'yadisk-operation:';
-/** Checkpoint marker of an upload-from-URL operation (Yandex fetching the source), stored before it is asked. */
-const FETCH_PREFIX = 'yadisk-fetch:';
+const operationCheckpoint = (
+  operation: YandexCheckpoint['operation'],
+  operationId: string,
+  confirmedOffset: number,
+  total: number,
+): YandexCheckpoint => ({ kind: 'yandex', operation, operationId, confirmedOffset, total });
+
+/** The earlier attempt's operation of this kind, if the checkpoint names one. */
+const earlierOperation = (cp: UploadCheckpoint | undefined, operation: YandexCheckpoint['operation']) =>
+  cp?.kind === 'yandex' && cp.operation === operation ? cp : undefined;
 
 export interface YandexDestinationOptions {
   fetch?: typeof fetch;
@@ -48,7 +59,7 @@ export function createYandexDiskDestination(
   options: YandexDestinationOptions = {},
 ): Destination {
   if (spec.credentials.cloud !== 'yadisk' || !spec.credentials.token) {
-    throw cloudFailure(FailureType.InvalidInput, 'Yandex Disk destination needs a yadisk token');
+    throw failure(FailureType.InvalidInput, 'Yandex Disk destination needs a yadisk token');
   }
   const client = new YandexDiskClient({
     token: spec.credentials.token,
@@ -57,7 +68,7 @@ export function createYandexDiskDestination(
     fetch: options.fetch,
   });
   const rootParts = spec.rootFolder.split('/').filter(Boolean);
-  const folders = new Map<string, Promise<FolderRef>>();
+  const folders = new BoundedCache<Promise<FolderRef>>();
 
   async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -100,28 +111,22 @@ export function createYandexDiskDestination(
   /** Each level in turn (Yandex does not create parents); concurrent callers share one promise. */
   function folderAt(parts: string[]): Promise<FolderRef> {
     const key = parts.join('/');
-    let p = folders.get(key);
-    if (!p) {
-      p = (async () => {
-        const path = `disk:/${key}`;
-        if (!parts.length) return { id: 'disk:', path: '' };
-        await folderAt(parts.slice(0, -1));
-        try {
-          await client.request('PUT', '/resources', { path });
-        } catch (err) {
-          if (!(err instanceof YandexApiError)) throw err;
-          if (err.status === 409 && err.error === 'DiskPathPointsToExistentDirectoryError')
-            return { id: path, path: key };
-          if (err.status === 409 && err.error === 'DiskResourceAlreadyExistsError')
-            throw cloudFailure(FailureType.InvalidInput, `a file, not a folder, is at ${path}`);
-          throw yandexFailure('create folder', err);
-        }
-        return { id: path, path: key };
-      })();
-      folders.set(key, p);
-      p.catch(() => folders.delete(key));
-    }
-    return p;
+    return folders.getOrCreate(key, async () => {
+      const path = `disk:/${key}`;
+      if (!parts.length) return { id: 'disk:', path: '' };
+      await folderAt(parts.slice(0, -1));
+      try {
+        await client.request('PUT', '/resources', { path });
+      } catch (err) {
+        if (!(err instanceof YandexApiError)) throw err;
+        if (err.status === 409 && err.error === 'DiskPathPointsToExistentDirectoryError')
+          return { id: path, path: key };
+        if (err.status === 409 && err.error === 'DiskResourceAlreadyExistsError')
+          throw failure(FailureType.InvalidInput, `a file, not a folder, is at ${path}`);
+        throw yandexFailure('create folder', err);
+      }
+      return { id: path, path: key };
+    });
   }
 
   const isOurs = (r: YandexResource, item: CopyPlanItem) =>
@@ -147,7 +152,7 @@ export function createYandexDiskDestination(
       if (!r && free !== undefined) break;
       if (!r) free = candidate;
     }
-    if (free === undefined) throw cloudFailure(FailureType.InvalidInput, `no free name for ${name} in ${folder.path}`);
+    if (free === undefined) throw failure(FailureType.InvalidInput, `no free name for ${name} in ${folder.path}`);
     return { freeName: free };
   }
 
@@ -189,7 +194,7 @@ export function createYandexDiskDestination(
     );
   }
 
-  const transient = (err: unknown) => (err as { type?: string }).type === DESTINATION_UNAVAILABLE;
+  const transient = (err: unknown) => (err as { type?: string }).type === FailureType.DestinationUnavailable;
 
   /**
    * Tags the uploaded file, waits for its operation and reads the final metadata (md5/size appear only
@@ -218,11 +223,11 @@ export function createYandexDiskDestination(
       if (!adopting || !transient(err)) throw err;
       status = 'success';
     }
-    if (status === 'failed') throw cloudFailure(DESTINATION_UNAVAILABLE, `Yandex failed to store ${path}`);
+    if (status === 'failed') throw failure(FailureType.DestinationUnavailable, `Yandex failed to store ${path}`);
     if (!early) await tag(path, props, signal);
     const r = await meta(path, signal);
     if (!r || r.md5 === undefined) {
-      throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload succeeded`);
+      throw failure(FailureType.DestinationUnavailable, `${path} is missing after its upload succeeded`);
     }
     return toRemote(r);
   }
@@ -251,11 +256,11 @@ export function createYandexDiskDestination(
    */
   async function adopt(
     path: string,
-    cp: UploadCheckpoint,
+    cp: YandexCheckpoint,
     req: UploadRequest,
     props: Record<string, string | undefined>,
   ) {
-    const operation = cp.sessionUri!.slice(OPERATION_PREFIX.length);
+    const operation = cp.operationId;
     const answered = cp.total > 0 && cp.confirmedOffset === cp.total;
     const wait = () => guarded('poll operation', () => client.waitOperation(operation, req.signal));
     let r = await meta(path, req.signal);
@@ -274,13 +279,13 @@ export function createYandexDiskDestination(
         if ((await operationStatus(operation, req.signal)) === 'in-progress') await wait();
         r = await meta(path, req.signal);
         if (r?.type === 'file' && r.md5 === undefined)
-          throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is still being stored by Yandex`);
+          throw failure(FailureType.DestinationUnavailable, `${path} is still being stored by Yandex`);
       }
       const source = r?.type === 'file' && tag === undefined ? await req.sourceDigest?.() : undefined;
       if (!r || !source || r.md5 !== source.md5 || r.size !== source.size) {
         await req.dropCheckpoint?.();
-        throw cloudFailure(
-          DESTINATION_UNAVAILABLE,
+        throw failure(
+          FailureType.DestinationUnavailable,
           `${path} now holds another file: the next attempt picks a new name`,
         );
       }
@@ -291,9 +296,9 @@ export function createYandexDiskDestination(
 
   async function upload(req: UploadRequest): Promise<RemoteFile> {
     const path = `${req.folder.id}/${req.name}`;
-    const cp = req.checkpoint;
+    const cp = earlierOperation(req.checkpoint, 'upload');
     const props = { ferry_key: req.tags.sourceKey, ferry_md5: req.tags.md5 || undefined };
-    if (cp?.sessionUri?.startsWith(OPERATION_PREFIX)) {
+    if (cp) {
       const adopted = await adopt(path, cp, req, props);
       if (adopted) return adopted;
     }
@@ -306,9 +311,8 @@ export function createYandexDiskDestination(
         req.signal,
       ),
     );
-    const marker = `${OPERATION_PREFIX}${link.operation_id}`;
     // Stored before the PUT starts: whatever dies during it, the next attempt knows where to look.
-    await req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: 0, total: req.size ?? 0 });
+    await req.onCheckpoint?.(operationCheckpoint('upload', link.operation_id, 0, req.size ?? 0));
     const body = await req.open(0);
     let status: number, sent: number;
     try {
@@ -317,12 +321,12 @@ export function createYandexDiskDestination(
       body.destroy();
     }
     if (status === 507)
-      throw cloudFailure(FailureType.QuotaExhausted, `upload ${path}: Yandex Disk answered 507 (no space left)`);
+      throw failure(FailureType.QuotaExhausted, `upload ${path}: Yandex Disk answered 507 (no space left)`);
     if (status === 413)
-      throw cloudFailure(FailureType.InvalidInput, `upload ${path}: Yandex Disk answered 413 (file too large)`);
+      throw failure(FailureType.InvalidInput, `upload ${path}: Yandex Disk answered 413 (file too large)`);
     if (status !== 201 && status !== 202)
-      throw cloudFailure(DESTINATION_UNAVAILABLE, `upload ${path}: Yandex Disk answered ${status}`);
-    await req.onCheckpoint?.({ sessionUri: marker, confirmedOffset: sent, total: sent });
+      throw failure(FailureType.DestinationUnavailable, `upload ${path}: Yandex Disk answered ${status}`);
+    await req.onCheckpoint?.(operationCheckpoint('upload', link.operation_id, sent, sent));
     return complete(path, link.operation_id, { ...props, ferry_md5: props.ferry_md5 ?? req.finalMd5?.() }, req.signal);
   }
 
@@ -339,16 +343,19 @@ export function createYandexDiskDestination(
     if (status !== 'success' && r.custom_properties?.ferry_key !== req.item.key) {
       // Not provably the fetch's result: leave it, and let the next attempt pick a free name.
       await req.dropCheckpoint?.();
-      throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} now holds another file: the next attempt picks a new name`);
+      throw failure(
+        FailureType.DestinationUnavailable,
+        `${path} now holds another file: the next attempt picks a new name`,
+      );
     }
     return toRemote(await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal));
   }
 
   async function uploadFromUrl(req: UploadFromUrlRequest) {
     const path = `${req.folder.id}/${req.name}`;
-    const earlier = req.checkpoint?.sessionUri;
-    if (earlier?.startsWith(FETCH_PREFIX)) {
-      const adopted = await adoptFetch(path, earlier.slice(FETCH_PREFIX.length), req);
+    const earlier = earlierOperation(req.checkpoint, 'fetch');
+    if (earlier) {
+      const adopted = await adoptFetch(path, earlier.operationId, req);
       if (adopted) return adopted;
     }
     const op = await guarded('upload from URL', () =>
@@ -362,13 +369,16 @@ export function createYandexDiskDestination(
     );
     // Yandex fetches on its own, whatever happens to this worker: the next attempt looks for the result.
     const operation = new URL(op.href, config.YANDEX_DISK_API_URL).pathname.split('/').pop() ?? '';
-    await req.onCheckpoint?.({ sessionUri: `${FETCH_PREFIX}${operation}`, confirmedOffset: 0, total: 0 });
+    await req.onCheckpoint?.(operationCheckpoint('fetch', operation, 0, 0));
     const status = await guarded('poll operation', () => client.waitOperation(op.href, req.signal));
     if (status === 'failed') {
-      throw cloudFailure(REMOTE_FETCH_FAILED, `Yandex could not fetch ${req.item.sourceUrl} itself; stream it instead`);
+      throw failure(
+        FailureType.RemoteFetchFailed,
+        `Yandex could not fetch ${req.item.sourceUrl} itself; stream it instead`,
+      );
     }
     const r = await meta(path, req.signal);
-    if (!r) throw cloudFailure(DESTINATION_UNAVAILABLE, `${path} is missing after its upload from URL succeeded`);
+    if (!r) throw failure(FailureType.DestinationUnavailable, `${path} is missing after its upload from URL succeeded`);
     return toRemote(await tag(path, { ferry_key: req.item.key, ferry_md5: r.md5 }, req.signal));
   }
 
