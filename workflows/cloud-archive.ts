@@ -1,15 +1,14 @@
 // One gallery archive -> Google Drive / Yandex Disk request, from consent to the platform's done call.
 // The pending request *is* this workflow: it waits for the OAuth callback (an update, accepted once)
 // or expires by itself; the PKCE verifier and the tokens live only in its encrypted payloads.
+// The flow, step by step: docs/gallery-archive.md.
 import {
-  allHandlersFinished,
   ApplicationFailure,
   condition,
   executeChild,
   patched,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createGalleryActivities, PreparedPlan } from '../activities/gallery';
 import {
@@ -21,13 +20,11 @@ import {
   statusQuery,
   workflowIdOf,
   type CloudArchiveInput,
-  type CloudArchiveState,
   type CloudArchiveStatus,
 } from '../lib/cloud-archive';
 import type { CopySummary, DestinationCredentials } from '../lib/copy-plan';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
-import { FerryStatus } from '../lib/search-attributes';
-import { briefProblem } from '../lib/text-limits';
+import { ArchiveStatus, problemOf, type Problem } from './cloud-archive-status';
 import { copyToCloud } from './copy-to-cloud';
 
 type GalleryActivities = ReturnType<typeof createGalleryActivities>;
@@ -49,47 +46,25 @@ const { revokeCloudAccess } = proxyActivities<GalleryActivities>({
   retry: { maximumAttempts: 5, initialInterval: '2s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
 
-const MAX_REPORTED = 1000;
+export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchiveStatus> {
+  const archive = new ArchiveStatus(input);
+  setHandler(statusQuery, () => archive.status);
+  setHandler(callbackInfoQuery, () => ({ state: archive.status.state, failLink: input.request.redirect_fail_link }));
 
-function errorOf(err: unknown): { type: string; message: string } {
-  // Activity and child failures wrap the ApplicationFailure that says what went wrong.
-  let e = err as { cause?: unknown; type?: string; message?: string } | undefined;
-  while (e?.cause && !(e instanceof ApplicationFailure)) e = e.cause as typeof e;
-  return {
-    type: (e instanceof ApplicationFailure && e.type) || 'Error',
-    message: e?.message || String(err),
-  };
+  const grant = await consent(input, archive);
+  const prepared = await listGallery(input, archive, grant);
+  const copyError = await copyGallery(input, archive, prepared, grant);
+  await notifyGallery(input, archive);
+  if (copyError) throw await archive.fail('failed', copyError);
+  archive.setState('done');
+  return archive.status;
 }
 
-export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchiveStatus> {
-  const { request, settings } = input;
+/** 1. The OAuth callback's code exchanged for the grant, or expiry. */
+async function consent(input: CloudArchiveInput, archive: ArchiveStatus): Promise<DestinationCredentials> {
+  const { request } = input;
   const cloud = request.cloud_type;
-  const status: CloudArchiveStatus = {
-    id: input.requestId,
-    state: 'awaiting_authorization',
-    gallery_name: request.gallery_name,
-    cloud_type: cloud,
-    archive_type: request.archive_type,
-    created_at: input.createdAt,
-    expires_at: new Date(Date.parse(input.createdAt) + settings.authTimeoutMs).toISOString(),
-    progress: { files: { total: 0, done: 0, failed: 0 }, bytes: { total: 0, done: 0, failed: 0 } },
-    report: null,
-    error: null,
-  };
-  const setState = (state: CloudArchiveState) => {
-    status.state = state;
-    upsertSearchAttributes([{ key: FerryStatus, value: state }]);
-  };
-  const finishFailed = async (state: 'failed' | 'expired', error: { type: string; message: string }) => {
-    status.error = error;
-    setState(state);
-    await condition(allHandlersFinished);
-    return ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true });
-  };
-
-  setHandler(statusQuery, () => status);
-  setHandler(callbackInfoQuery, () => ({ state: status.state, failLink: request.redirect_fail_link }));
-
+  const { status } = archive;
   let claimed = false;
   let credentials: DestinationCredentials | undefined;
   setHandler(
@@ -111,8 +86,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
         });
         return { ok: true, redirect: request.redirect_success_link };
       } catch (err) {
-        const e = errorOf(err);
-        return fail(FailureType.AuthorizationDenied, e.message);
+        return fail(FailureType.AuthorizationDenied, problemOf(err).message);
       }
     },
     {
@@ -132,58 +106,72 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     },
   );
 
-  // 1. Consent, or expiry. An update that arrived in the same instant as the timer still wins.
-  await condition(() => claimed, settings.authTimeoutMs);
+  // An update that arrived in the same instant as the timer still wins.
+  await condition(() => claimed, input.settings.authTimeoutMs);
   if (!claimed) {
-    throw await finishFailed('expired', {
+    throw await archive.fail('expired', {
       type: FailureType.AuthorizationExpired,
       message: 'the authorization request expired before the user gave consent',
     });
   }
   await condition(() => credentials !== undefined || status.error !== null);
-  if (!credentials) throw await finishFailed('failed', status.error!);
-  const grant = credentials;
-  // The tokens were for this one transfer: once it no longer needs them, the grant ends at the provider.
-  // (patched: workflows already running when this shipped replay without it.)
-  const revokeGrant = async () => {
-    if (!patched('revoke-cloud-grant')) return;
-    await revokeCloudAccess(grant).catch(() => undefined);
-  };
+  if (!credentials) throw await archive.fail('failed', status.error!);
+  return credentials;
+}
 
-  // 2. The listing, stored as a plan in PostgreSQL (never one big payload).
-  setState('listing');
+/**
+ * The tokens were for this one transfer: once it no longer needs them, the grant ends at the provider.
+ * (patched: workflows already running when this shipped replay without it.)
+ */
+async function revoke(grant: DestinationCredentials): Promise<void> {
+  if (!patched('revoke-cloud-grant')) return;
+  await revokeCloudAccess(grant).catch(() => undefined);
+}
+
+/** 2. The listing, stored as a plan in PostgreSQL (never one big payload). */
+async function listGallery(
+  input: CloudArchiveInput,
+  archive: ArchiveStatus,
+  grant: DestinationCredentials,
+): Promise<PreparedPlan> {
+  archive.setState('listing');
   let prepared: PreparedPlan;
   try {
     prepared = await prepareArchivePlan({
       planId: workflowIdOf(input.requestId),
-      archiveUrl: request.archive_url,
-      galleryName: request.gallery_name,
+      archiveUrl: input.request.archive_url,
+      galleryName: input.request.gallery_name,
     });
   } catch (err) {
-    await revokeGrant();
-    throw await finishFailed('failed', errorOf(err));
+    await revoke(grant);
+    throw await archive.fail('failed', problemOf(err));
   }
-  const { plan } = prepared;
-  status.progress.files = { total: plan.total + prepared.rejectedCount, done: 0, failed: prepared.rejectedCount };
-  status.progress.bytes = {
-    total: plan.totalBytes + prepared.rejectedBytes,
-    done: 0,
-    failed: prepared.rejectedBytes,
-  };
+  archive.listed(prepared);
+  return prepared;
+}
 
-  // 3. The copy engine, as a child (its own history; the API queries it for live progress).
-  setState('copying');
+/**
+ * 3. The copy engine, as a child (its own history; the API queries it for live progress), then the
+ * grant revoked. Resolves to why the copy failed, if it did: the platform is told either way.
+ */
+async function copyGallery(
+  input: CloudArchiveInput,
+  archive: ArchiveStatus,
+  prepared: PreparedPlan,
+  grant: DestinationCredentials,
+): Promise<Problem | undefined> {
+  archive.setState('copying');
   let summary: CopySummary | undefined;
-  let copyError: { type: string; message: string } | undefined;
+  let copyError: Problem | undefined;
   try {
     summary = await executeChild(copyToCloud, {
       workflowId: copyWorkflowIdOf(input.requestId),
       args: [
         {
-          plan,
-          destination: { cloud, rootFolder: prepared.rootFolder, credentials },
+          plan: prepared.plan,
+          destination: { cloud: input.request.cloud_type, rootFolder: prepared.rootFolder, credentials: grant },
           options: {
-            maxAttempts: settings.copyMaxAttempts,
+            maxAttempts: input.settings.copyMaxAttempts,
             allowedSourceHosts: prepared.allowedSourceHosts,
             allowPrivateNetwork: prepared.allowPrivateNetwork,
           },
@@ -191,38 +179,18 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       ],
     });
   } catch (err) {
-    copyError = errorOf(err);
+    copyError = problemOf(err);
   }
-  credentials = undefined;
-  await revokeGrant();
+  await revoke(grant);
+  archive.copied(prepared, summary);
+  if (copyError) archive.status.error = copyError;
+  return copyError;
+}
 
-  const done = summary ? summary.copied + summary.alreadyThere : 0;
-  const failedInCopy = summary ? summary.failed : plan.total;
-  const failedPhotos = failedInCopy + prepared.rejectedCount;
-  status.progress.files = { total: plan.total + prepared.rejectedCount, done, failed: failedPhotos };
-  const bytesDone = summary?.bytesDone ?? 0;
-  status.progress.bytes = {
-    total: plan.totalBytes + prepared.rejectedBytes,
-    done: bytesDone,
-    failed: prepared.rejectedBytes + (failedInCopy ? Math.max(0, plan.totalBytes - bytesDone) : 0),
-  };
-  status.report = {
-    failed_photos: failedPhotos,
-    copied: summary?.copied ?? 0,
-    already_there: summary?.alreadyThere ?? 0,
-    failed: [
-      ...prepared.rejected,
-      ...(summary?.failures ?? []).map((f) =>
-        briefProblem(f.relPath, f.error ? `${f.error.type}: ${f.error.message}` : 'failed'),
-      ),
-    ].slice(0, MAX_REPORTED),
-    renamed: (summary?.renamed ?? []).map((r) => ({ name: r.relPath, from: r.renamedFrom ?? r.relPath })),
-    notified_at: null,
-  };
-  if (copyError) status.error = copyError;
-
-  // 4. Tell the platform, retried until it listens (hours, capped backoff): it must learn the outcome.
-  setState('notifying');
+/** 4. Tell the platform, retried until it listens (hours, capped backoff): it must learn the outcome. */
+async function notifyGallery(input: CloudArchiveInput, archive: ArchiveStatus): Promise<void> {
+  const { request, settings } = input;
+  archive.setState('notifying');
   const { notifyGalleryDone } = proxyActivities<GalleryActivities>({
     startToCloseTimeout: '1m',
     scheduleToCloseTimeout: settings.doneRetry.deadlineMs,
@@ -233,22 +201,19 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       // No attempt limit: the schedule-to-close deadline above is the only end.
     },
   });
+  const report = archive.status.report!;
   try {
     await notifyGalleryDone({
-      cloud_type: cloud,
-      failed_photos: failedPhotos,
+      cloud_type: request.cloud_type,
+      failed_photos: report.failed_photos,
       archive_type: request.archive_type,
       // With many users at once, the three fields above do not say which gallery finished.
       archive_url: request.archive_url,
       gallery_name: request.gallery_name,
       id: input.requestId,
     });
-    status.report.notified_at = new Date().toISOString();
+    report.notified_at = new Date().toISOString();
   } catch (err) {
-    throw await finishFailed('failed', { type: 'GalleryNotNotified', message: errorOf(err).message });
+    throw await archive.fail('failed', { type: 'GalleryNotNotified', message: problemOf(err).message });
   }
-
-  if (copyError) throw await finishFailed('failed', copyError);
-  setState('done');
-  return status;
 }
