@@ -34,7 +34,7 @@ export async function startBackbone(
   return { databaseUrl: db.url, temporalAddress };
 }
 
-export type Fakes = BenchProcess<FakesMethods, FakesReady>;
+type Fakes = BenchProcess<FakesMethods, FakesReady>;
 
 /** The clouds, their OAuth servers, the file host and the gallery platform, in a process of their own. */
 export const startFakes = (options: FakesOptions, stops: Stops): Promise<Fakes> =>
@@ -44,7 +44,7 @@ export const startFakes = (options: FakesOptions, stops: Stops): Promise<Fakes> 
 export { WORKER_NATIVE_ENV, WORKER_NODE_FLAGS } from '../workers/node-flags';
 
 /** Compiles bench/worker.ts as `npm run build` compiles the real worker (dist/, next to its node_modules). */
-export async function buildBenchWorker(): Promise<string> {
+async function buildBenchWorker(): Promise<string> {
   const out = resolve('dist/bench-worker.mjs');
   await buildEntry('bench/worker.ts', out);
   return out;

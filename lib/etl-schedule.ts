@@ -6,7 +6,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { Config } from './config';
 import { createClient } from './temporal';
 
-export interface EtlScheduleResult {
+interface EtlScheduleResult {
   scheduleId: string;
   action: 'created' | 'updated';
   cron: string;

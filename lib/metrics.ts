@@ -15,7 +15,7 @@ export const filesCopied = new Counter({
 });
 
 /** Bytes of verified files (the file size, not bytes on the wire: resumed uploads are counted once). */
-export const bytesCopied = new Counter({
+const bytesCopied = new Counter({
   name: 'ferry_bytes_copied_total',
   help: 'Bytes of files copied to a destination and verified',
   labelNames: ['job', 'destination'] as const,
@@ -31,7 +31,7 @@ export const failures = new Counter({
 });
 
 /** Failed activity attempts of every job, by activity and FailureType (workers/activity-metrics.ts). */
-export const activityFailures = new Counter({
+const activityFailures = new Counter({
   name: 'ferry_activity_failures_total',
   help: 'Failed activity attempts by activity type and reason (a FailureType or the error class)',
   labelNames: ['activity_type', 'reason'] as const,

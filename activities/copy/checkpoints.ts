@@ -24,7 +24,7 @@ export interface CheckpointRef {
   key: string;
 }
 
-export interface StoredCheckpoint {
+interface StoredCheckpoint {
   /** The file name the earlier attempt chose at the destination. */
   name: string;
   /** Undefined when the session was abandoned (it kept failing, or cannot be decrypted any more). */

@@ -19,14 +19,14 @@ import type { ItemCheckpoint } from './checkpoints';
 import { copyItem, resumeDetails, type CopyFileEnv, type CopyHeartbeat } from './copy-file';
 import type { BatchRetry, CopyBatchInput, CopyBatchResult } from './types';
 
-export interface CopyBatchHeartbeat {
+interface CopyBatchHeartbeat {
   results: CopyBatchResult['results'];
   retry: BatchRetry[];
   /** Items in flight when the heartbeat was sent, by plan position. */
   inflight: Record<number, CopyHeartbeat>;
 }
 
-export interface CopyBatchEnv extends Omit<CopyFileEnv, 'record' | 'checkpoint'> {
+interface CopyBatchEnv extends Omit<CopyFileEnv, 'record' | 'checkpoint'> {
   /** The durable upload checkpoint of the item at `seq`. */
   checkpointOf(seq: number, key: string): ItemCheckpoint;
   /** Stores final outcomes in one statement. */

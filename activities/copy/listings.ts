@@ -15,7 +15,7 @@ import type { CopyPlanItem } from '../../lib/copy-plan';
 import type { Destination, FolderIndex, FolderRef, ProbeResult } from '../clouds/destination';
 
 /** Listings kept per worker: a large folder's listing is its files' names and tags (~200 bytes each). */
-export const MAX_LISTINGS = 32;
+const MAX_LISTINGS = 32;
 
 export interface SharedListing {
   probe(name: string, item: CopyPlanItem): Promise<ProbeResult>;

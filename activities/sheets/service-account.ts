@@ -6,10 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../lib/failures';
 
-export const SHEETS_SCOPE = 'https://www.googleapis.com/auth/spreadsheets';
+const SHEETS_SCOPE = 'https://www.googleapis.com/auth/spreadsheets';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-export interface ServiceAccountKey {
+interface ServiceAccountKey {
   client_email: string;
   private_key: string;
   private_key_id?: string;
@@ -39,7 +39,7 @@ export function readServiceAccountKey(value: string): ServiceAccountKey {
 
 const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 
-export function signAssertion(key: ServiceAccountKey, tokenUrl: string, scope: string, now = Date.now()): string {
+function signAssertion(key: ServiceAccountKey, tokenUrl: string, scope: string, now = Date.now()): string {
   const iat = Math.floor(now / 1000);
   const header = { alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) };
   const claims = { iss: key.client_email, scope, aud: tokenUrl, iat, exp: iat + 3600 };

@@ -14,7 +14,7 @@ import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { errorResponses, ErrorBody, registry, z } from '../openapi';
 
-export interface PhotoBackupRouteSpec {
+interface PhotoBackupRouteSpec {
   source: PhotoSourceKind;
   workflowType: PhotoBackupWorkflowType;
   /** `vk_token` / `ok_token`. */

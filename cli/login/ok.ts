@@ -15,7 +15,7 @@ const okVars = (config: Config) =>
     '`ferry login ok` (your OK app: its id, public key and secret key)',
   );
 
-export function okAuthorizeUrl(config: Config): string {
+function okAuthorizeUrl(config: Config): string {
   const { OK_APPLICATION_ID } = okVars(config);
   const url = new URL(`${config.OK_OAUTH_URL.replace(/\/+$/, '')}/oauth/authorize`);
   url.search = new URLSearchParams({

@@ -9,11 +9,11 @@ import { formatTime, saveToken } from '../token-store';
 import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
 
 /** The page VK sends Standalone apps' users to with the token in its fragment (dev.vk.com, Implicit Flow). */
-export const VK_REDIRECT_URI = 'https://oauth.vk.com/blank.html';
+const VK_REDIRECT_URI = 'https://oauth.vk.com/blank.html';
 /** The API version Ferry's VK client speaks (vk-io's default, the one api-notes.md describes). */
-export const VK_API_VERSION = '5.199';
+const VK_API_VERSION = '5.199';
 
-export function vkAuthorizeUrl(config: Config): string {
+function vkAuthorizeUrl(config: Config): string {
   const { VK_CLIENT_ID } = requireVars(config, ['VK_CLIENT_ID'], '`ferry login vk` (the id of your VK app)');
   const url = new URL(`${config.VK_OAUTH_URL.replace(/\/+$/, '')}/authorize`);
   url.search = new URLSearchParams({

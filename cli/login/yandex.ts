@@ -8,7 +8,7 @@ import { formatTime, saveToken, type TokenRecord } from '../token-store';
 import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
 import { listenForRedirect } from './loopback';
 
-export const POLYGON_URL = 'https://yandex.ru/dev/disk/poligon/';
+const POLYGON_URL = 'https://yandex.ru/dev/disk/poligon/';
 const CONSENT_TIMEOUT_MS = 5 * 60_000;
 
 interface DiskInfo {

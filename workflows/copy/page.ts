@@ -13,7 +13,7 @@ import type { PageProgress, PageSummary } from './tally';
 
 export const copyPageProgressSignal = defineSignal<[PageProgress]>('copyPageProgress');
 
-export interface CopyPageInput {
+interface CopyPageInput {
   planId: string;
   offset: number;
   limit: number;
