@@ -20,7 +20,7 @@ import { DEFAULT_COUNT, PHOTO_SOURCES } from '../workflows/photo-backup-input';
 export type BackupScheduleSpec = { every: string } | { cron: string };
 
 /** What a schedule's memo keeps: enough to list it, nothing secret. */
-interface BackupScheduleMemo {
+export interface BackupScheduleMemo {
   source: PhotoSourceKind;
   user: string;
   album: string;
@@ -42,14 +42,14 @@ export interface BackupScheduleInfo extends BackupScheduleMemo {
 const MEMO_KEY = 'ferryPhotoBackup';
 const NEXT_RUNS = 5;
 const WORKFLOW_TYPES: Record<PhotoSourceKind, string> = { vk: 'vkBackup', ok: 'okBackup' };
-const SCHEDULE_ID_PATTERN = /^(vk|ok)-schedule-[\w.-]{1,200}$/;
+export const SCHEDULE_ID_PATTERN = /^(vk|ok)-schedule-[\w.-]{1,200}$/;
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const MIN_EVERY_MS = 60_000;
 const MAX_EVERY_MS = 366 * 86_400_000;
 
 /** `1d`, `24h`, `90m`, `1h30m` -> milliseconds; undefined when it is not such a duration. */
-function parseEvery(text: string): number | undefined {
+export function parseEvery(text: string): number | undefined {
   const s = text.trim().toLowerCase();
   if (!/^(\d+[dhms])+$/.test(s)) return undefined;
   let ms = 0;

@@ -24,7 +24,7 @@ import type {
   ResolvedCopyOptions,
 } from './types';
 
-const DEFAULT_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 500;
 const MAX_CACHED = 200;
 
 export type DestinationFactory = (spec: DestinationSpec) => Destination;
