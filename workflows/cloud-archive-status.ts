@@ -87,13 +87,3 @@ export class ArchiveStatus {
     };
   }
 }
-
-/** What went wrong: activity and child failures wrap the ApplicationFailure that says it. */
-export function problemOf(err: unknown): Problem {
-  let e = err as { cause?: unknown; type?: string; message?: string } | undefined;
-  while (e?.cause && !(e instanceof ApplicationFailure)) e = e.cause as typeof e;
-  return {
-    type: (e instanceof ApplicationFailure && e.type) || 'Error',
-    message: e?.message || String(err),
-  };
-}

@@ -24,7 +24,7 @@ import {
 } from '../lib/cloud-archive';
 import type { CopySummary, DestinationCredentials } from '../lib/copy-plan';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
-import { ArchiveStatus, problemOf, type Problem } from './cloud-archive-status';
+import { ArchiveStatus, type Problem } from './cloud-archive-status';
 import { copyToCloud } from './copy-to-cloud';
 
 type GalleryActivities = ReturnType<typeof createGalleryActivities>;
@@ -45,6 +45,16 @@ const { revokeCloudAccess } = proxyActivities<GalleryActivities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 5, initialInterval: '2s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
+
+function errorOf(err: unknown): Problem {
+  // Activity and child failures wrap the ApplicationFailure that says what went wrong.
+  let e = err as { cause?: unknown; type?: string; message?: string } | undefined;
+  while (e?.cause && !(e instanceof ApplicationFailure)) e = e.cause as typeof e;
+  return {
+    type: (e instanceof ApplicationFailure && e.type) || 'Error',
+    message: e?.message || String(err),
+  };
+}
 
 export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchiveStatus> {
   const archive = new ArchiveStatus(input);
@@ -86,7 +96,7 @@ async function consent(input: CloudArchiveInput, archive: ArchiveStatus): Promis
         });
         return { ok: true, redirect: request.redirect_success_link };
       } catch (err) {
-        return fail(FailureType.AuthorizationDenied, problemOf(err).message);
+        return fail(FailureType.AuthorizationDenied, errorOf(err).message);
       }
     },
     {
@@ -144,7 +154,7 @@ async function listGallery(
     });
   } catch (err) {
     await revoke(grant);
-    throw await archive.fail('failed', problemOf(err));
+    throw await archive.fail('failed', errorOf(err));
   }
   archive.listed(prepared);
   return prepared;
@@ -179,7 +189,7 @@ async function copyGallery(
       ],
     });
   } catch (err) {
-    copyError = problemOf(err);
+    copyError = errorOf(err);
   }
   await revoke(grant);
   archive.copied(prepared, summary);
@@ -214,6 +224,6 @@ async function notifyGallery(input: CloudArchiveInput, archive: ArchiveStatus): 
     });
     report.notified_at = new Date().toISOString();
   } catch (err) {
-    throw await archive.fail('failed', { type: 'GalleryNotNotified', message: problemOf(err).message });
+    throw await archive.fail('failed', { type: 'GalleryNotNotified', message: errorOf(err).message });
   }
 }
