@@ -1,6 +1,6 @@
 // Service-account auth for Sheets: the OAuth 2.0 JWT-bearer grant (RFC 7523) done here, against
 // GOOGLE_TOKEN_URL. google-auth-library's JWT client ignores the key's token_uri and always posts to
-// Google's hard-coded endpoint (see api-notes), which would make the URL unconfigurable.
+// Google's hard-coded endpoint, which would make the URL unconfigurable.
 import { createSign } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';

@@ -37,7 +37,7 @@ interface OkUser {
   error_msg?: string;
 }
 
-/** users.getCurrentUser, signed; one sentence for each way OK refuses (error codes: ok-api-notes.md §4.2). */
+/** users.getCurrentUser, signed; one sentence for each way OK refuses (error codes: docs/ok-backup.md#errors). */
 async function tokenOwner(config: Config, token: string): Promise<{ uid: string; name?: string }> {
   const { OK_APPLICATION_KEY, OK_APPLICATION_SECRET_KEY } = okVars(config);
   const body = new URLSearchParams(
@@ -58,7 +58,7 @@ async function tokenOwner(config: Config, token: string): Promise<{ uid: string;
   } catch (err) {
     throw new LoginFailed(`cannot reach OK to check the token: ${(err as Error).message}`, 'unavailable');
   }
-  // Errors come as {error_code, error_msg, error_data}, whatever the HTTP status (ok-api-notes.md §4.1).
+  // Errors come as {error_code, error_msg, error_data}, whatever the HTTP status (docs/ok-backup.md#errors).
   if (answer.error_code !== undefined) {
     const detail = `OK error ${answer.error_code}: ${answer.error_msg ?? ''}`;
     if (answer.error_code === 102)

@@ -10,7 +10,7 @@ import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './
 
 /** The page VK sends Standalone apps' users to with the token in its fragment (dev.vk.com, Implicit Flow). */
 const VK_REDIRECT_URI = 'https://oauth.vk.com/blank.html';
-/** The API version Ferry's VK client speaks (vk-io's default, the one api-notes.md describes). */
+/** The API version Ferry's VK client speaks (vk-io's default). */
 const VK_API_VERSION = '5.199';
 
 function vkAuthorizeUrl(config: Config): string {
