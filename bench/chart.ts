@@ -139,8 +139,8 @@ function lineChart(spec: ChartSpec, footer: string): string {
   return out.join('\n') + '\n';
 }
 
-/** Writes <bench>-<id>.svg per chart and <bench>.json (figures + machine); returns the paths. */
-export function writeCharts(bench: string, charts: ChartSpec[], figures: object): string[] {
+/** Writes <bench>-<id>.svg per chart and <bench>.json (figures + machine), and says where. */
+export function writeCharts(bench: string, charts: ChartSpec[], figures: object): void {
   const dir = resolve(process.env.BENCH_CHART_DIR ?? 'docs/performance');
   mkdirSync(dir, { recursive: true });
   const m = machine();
@@ -155,5 +155,5 @@ export function writeCharts(bench: string, charts: ChartSpec[], figures: object)
     sidecar,
     JSON.stringify({ bench, measuredAt: new Date().toISOString(), machine: m, figures }, null, 2) + '\n',
   );
-  return [...paths, sidecar];
+  console.log(`[${bench.replace('-', ':')}] charts: ${[...paths, sidecar].join(', ')}`);
 }
