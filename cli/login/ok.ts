@@ -6,7 +6,7 @@
 import { signOkRequest } from '../../activities/ok/signature';
 import { requireVars, type Config } from '../../lib/config';
 import { formatTime, saveToken } from '../token-store';
-import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
+import { expiryFrom, LoginFailed, pasteRedirect, type LoginIO } from './io';
 
 const okVars = (config: Config) =>
   requireVars(
@@ -76,22 +76,12 @@ async function tokenOwner(config: Config, token: string): Promise<{ uid: string;
 }
 
 export async function loginOk(config: Config, io: LoginIO): Promise<void> {
-  const link = okAuthorizeUrl(config);
-  io.say('Open this link in your browser and allow Ferry to read your photos:');
-  io.say(`  ${link}`);
-  io.say(`Then paste the address of the page OK opens (it starts with ${config.OK_OAUTH_REDIRECT_URI}#access_token=):`);
-  const pasted = await io.read();
-  if (!pasted) throw new LoginFailed('nothing was pasted: run `ferry login ok` again and paste the address', 'usage');
-  const params = pastedParams(pasted);
-  const refused = refusal('OK', params);
-  if (refused) throw refused;
-  const token = params.get('access_token');
-  if (!token) {
-    throw new LoginFailed(
-      'the pasted text has no access_token: paste the whole address of the page OK opened after you allowed access',
-      'usage',
-    );
-  }
+  const { token, params } = await pasteRedirect(io, {
+    provider: 'OK',
+    link: okAuthorizeUrl(config),
+    redirectUri: config.OK_OAUTH_REDIRECT_URI,
+    command: 'ferry login ok',
+  });
   const owner = await tokenOwner(config, token);
   // With LONG_ACCESS_TOKEN OK gives 30 days (auto-extended at most once a day); without it, far less.
   const expiresAt = expiryFrom(params.get('expires_in'));
