@@ -11,6 +11,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { createGalleryActivities, PreparedPlan } from '../activities/gallery';
+import type { CloudArchiveInput, CloudArchiveStatus } from '../lib/cloud-archive';
 import {
   authorizeUpdate,
   AuthorizeRejection,
@@ -19,8 +20,6 @@ import {
   providerOf,
   statusQuery,
   workflowIdOf,
-  type CloudArchiveInput,
-  type CloudArchiveStatus,
 } from '../lib/cloud-archive';
 import type { CopySummary, DestinationCredentials } from '../lib/copy-plan';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../lib/failures';
