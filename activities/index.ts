@@ -13,4 +13,3 @@ export function createActivities(deps: ActivityDeps) {
     ...createPhotoBackupActivities(deps),
   };
 }
-
