@@ -5,13 +5,11 @@ import { createEtlActivities } from './etl/activities';
 import { createGalleryActivities } from './gallery';
 import { createPhotoBackupActivities } from './photo-backup';
 
-export function createActivities(_deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
   return {
-    ...createCopyActivities(_deps),
-    ...createEtlActivities(_deps),
-    ...createGalleryActivities(_deps),
-    ...createPhotoBackupActivities(_deps),
+    ...createCopyActivities(deps),
+    ...createEtlActivities(deps),
+    ...createGalleryActivities(deps),
+    ...createPhotoBackupActivities(deps),
   };
 }
-
-export type FerryActivities = ReturnType<typeof createActivities>;

@@ -17,8 +17,7 @@ import { codecRoutes } from './routes/codec';
 import { docsRoutes } from './routes/docs';
 import { etlRunsRoutes } from './routes/etl-runs';
 import { healthRoutes } from './routes/health';
-import { okBackupRoutes } from './routes/ok-backups';
-import { vkBackupRoutes } from './routes/vk-backups';
+import { okBackupRoutes, vkBackupRoutes } from './routes/photo-backup-routes';
 
 export function createApp(deps: ApiDeps): express.Express {
   assertApiConfig(deps.config); // in production: FERRY_API_TOKEN and a strong FERRY_CODEC_TOKEN

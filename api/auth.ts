@@ -22,7 +22,7 @@ export function matchesAnyToken(given: string, tokens: readonly string[]): boole
 }
 
 /** The token of an `Authorization: Bearer <token>` header (RFC 6750: the scheme is case-insensitive). */
-export function bearerToken(req: Request): string | undefined {
+function bearerToken(req: Request): string | undefined {
   return /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 

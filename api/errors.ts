@@ -14,7 +14,7 @@ export class HttpError extends Error {
   }
 }
 
-export interface FieldProblem {
+interface FieldProblem {
   field: string;
   message: string;
 }

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export interface Series {
+interface Series {
   name: string;
   points: Array<[x: number, y: number]>;
   dashed?: boolean;
@@ -14,7 +14,7 @@ export interface Series {
   color?: number;
 }
 
-export interface ChartSpec {
+interface ChartSpec {
   /** File name part: docs/performance/<bench>-<id>.svg */
   id: string;
   title: string;
@@ -23,7 +23,7 @@ export interface ChartSpec {
   series: Series[];
 }
 
-export interface Machine {
+interface Machine {
   cpuModel: string;
   cores: number;
   memoryGiB: number;
@@ -46,7 +46,7 @@ export function machine(): Machine {
   };
 }
 
-export const describeMachine = (m: Machine) =>
+const describeMachine = (m: Machine) =>
   `${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, load ${m.loadAverageAtStart} at start`;
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -75,7 +75,7 @@ const compact = (n: number) =>
       ? `${Number((n / 1e3).toPrecision(3))}k`
       : `${Number(n.toPrecision(4))}`;
 
-export function lineChart(spec: ChartSpec, footer: string): string {
+function lineChart(spec: ChartSpec, footer: string): string {
   const points = spec.series.flatMap((s) => s.points);
   const xs = [...new Set(points.map(([x]) => x))].sort((a, b) => a - b);
   const tx = (x: number) => (spec.x.log ? Math.log10(Math.max(x, 1e-9)) : x);
@@ -139,8 +139,8 @@ export function lineChart(spec: ChartSpec, footer: string): string {
   return out.join('\n') + '\n';
 }
 
-/** Writes <bench>-<id>.svg per chart and <bench>.json (figures + machine); returns the paths. */
-export function writeCharts(bench: string, charts: ChartSpec[], figures: object): string[] {
+/** Writes <bench>-<id>.svg per chart and <bench>.json (figures + machine), and says where. */
+export function writeCharts(bench: string, charts: ChartSpec[], figures: object): void {
   const dir = resolve(process.env.BENCH_CHART_DIR ?? 'docs/performance');
   mkdirSync(dir, { recursive: true });
   const m = machine();
@@ -155,5 +155,5 @@ export function writeCharts(bench: string, charts: ChartSpec[], figures: object)
     sidecar,
     JSON.stringify({ bench, measuredAt: new Date().toISOString(), machine: m, figures }, null, 2) + '\n',
   );
-  return [...paths, sidecar];
+  console.log(`[${bench.replace('-', ':')}] charts: ${[...paths, sidecar].join(', ')}`);
 }

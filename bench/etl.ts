@@ -211,7 +211,7 @@ async function main() {
     };
     const x = { label: 'records in the day' };
     const seconds = (ms: number) => Math.round(ms / 100) / 10;
-    const written = writeCharts(
+    writeCharts(
       'bench-etl',
       [
         {
@@ -260,7 +260,6 @@ async function main() {
       ],
       { ...figures, runs },
     );
-    say(`charts: ${written.join(', ')}`);
     return figures;
   } finally {
     await stopAll(sizeStops);

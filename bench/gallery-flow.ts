@@ -9,7 +9,7 @@ import { buildEntry } from '../scripts/build';
 import type { Stops } from './harness';
 
 export const ARCHIVE_HOST = 'arch.gallery.bench';
-export const SUCCESS_LINK = 'https://front.gallery.bench/done?ok=1';
+const SUCCESS_LINK = 'https://front.gallery.bench/done?ok=1';
 const FAIL_LINK = 'https://front.gallery.bench/done?ok=0';
 
 /** Forks the API (dist/bench-api.mjs) on `port`; resolves once /readyz answers 200. */

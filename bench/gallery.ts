@@ -183,7 +183,7 @@ async function main() {
       galleryBytes: gallery.totalBytes,
     };
     const seconds = (ms: number) => Math.round(ms / 100) / 10;
-    const written = writeCharts(
+    writeCharts(
       'bench-gallery',
       [
         {
@@ -222,7 +222,6 @@ async function main() {
       ],
       { ...figures, progress, plainProgress: p.progress, rss },
     );
-    say(`charts: ${written.join(', ')}`);
     return figures;
   } finally {
     await stack.stop();

@@ -34,14 +34,14 @@ export async function startBackbone(
   return { databaseUrl: db.url, temporalAddress };
 }
 
-export type Fakes = BenchProcess<FakesMethods, FakesReady>;
+type Fakes = BenchProcess<FakesMethods, FakesReady>;
 
 /** The clouds, their OAuth servers, the file host and the gallery platform, in a process of their own. */
 export const startFakes = (options: FakesOptions, stops: Stops): Promise<Fakes> =>
   forkHelper<FakesMethods, FakesReady>('bench/fakes-process.ts', { args: [JSON.stringify(options)], stops });
 
 /** Compiles bench/worker.ts as `npm run build` compiles the real worker (dist/, next to its node_modules). */
-export async function buildBenchWorker(): Promise<string> {
+async function buildBenchWorker(): Promise<string> {
   const out = resolve('dist/bench-worker.mjs');
   await buildEntry('bench/worker.ts', out);
   return out;

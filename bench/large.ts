@@ -23,7 +23,9 @@ const BIG = bytesKnob('BENCH_LARGE_BIG_BYTES', 4 * SIZE);
 const GiB = 1024 ** 3;
 const sizeLabel = (b: number) => (b >= GiB ? `${+(b / GiB).toFixed(2)} GiB` : `${+(b / 1024 ** 2).toFixed(1)} MiB`);
 
-type Cloud = 'drive' | 'yandex';
+const CLOUDS = ['drive', 'yandex'] as const;
+type Cloud = (typeof CLOUDS)[number];
+const NAMES: Record<Cloud, string> = { drive: 'Drive', yandex: 'Yandex' };
 interface CloudRun {
   ferryMs: number;
   pipeMs: Record<PipeClient, number>;
@@ -109,7 +111,7 @@ async function main() {
         },
       };
       const clouds = {} as Record<Cloud, CloudRun>;
-      for (const cloud of ['drive', 'yandex'] as const) {
+      for (const cloud of CLOUDS) {
         const pipe = await pipes.run(target(cloud));
         const ferryMs = await ferryCopy(stack, specs[cloud], { ...file, size: bytes });
         clouds[cloud] = { ferryMs, pipeMs: pipe.ms, best: pipe.best };
@@ -164,7 +166,7 @@ async function main() {
       fakesCpuSeconds: Math.round(fakesCpu),
     };
     const x = { label: 'file size', format: sizeLabel };
-    const files = writeCharts(
+    writeCharts(
       'bench-large',
       [
         {
@@ -172,30 +174,19 @@ async function main() {
           title: 'bench:large — throughput of one large file (MiB/s)',
           x,
           y: { label: 'MiB/s' },
-          series: [
+          series: CLOUDS.flatMap((cloud, color) => [
             {
-              name: 'Ferry → Drive',
-              color: 0,
-              points: runs.map((r) => [r.bytes, mbps(r.bytes, r.clouds.drive.ferryMs)]),
+              name: `Ferry → ${NAMES[cloud]}`,
+              color,
+              points: runs.map((r): [number, number] => [r.bytes, mbps(r.bytes, r.clouds[cloud].ferryMs)]),
             },
             {
-              name: 'pipe → Drive',
-              color: 0,
+              name: `pipe → ${NAMES[cloud]}`,
+              color,
               dashed: true,
-              points: runs.map((r) => [r.bytes, mbps(r.bytes, best('drive', r))]),
+              points: runs.map((r): [number, number] => [r.bytes, mbps(r.bytes, best(cloud, r))]),
             },
-            {
-              name: 'Ferry → Yandex',
-              color: 1,
-              points: runs.map((r) => [r.bytes, mbps(r.bytes, r.clouds.yandex.ferryMs)]),
-            },
-            {
-              name: 'pipe → Yandex',
-              color: 1,
-              dashed: true,
-              points: runs.map((r) => [r.bytes, mbps(r.bytes, best('yandex', r))]),
-            },
-          ],
+          ]),
         },
         {
           id: 'rss',
@@ -209,7 +200,6 @@ async function main() {
       ],
       { ...figures, runs },
     );
-    say(`charts: ${files.join(', ')}`);
     return figures;
   } finally {
     await stack.stop();

@@ -211,7 +211,7 @@ async function main() {
         points: SIZES.map((n): [number, number] => [n, runOf(cloud, n)!.plainFilesPerSec]),
       },
     ]);
-    const written = writeCharts(
+    writeCharts(
       'bench-many',
       [
         {
@@ -232,7 +232,6 @@ async function main() {
       ],
       { ...figures, runs },
     );
-    say(`charts: ${written.join(', ')}`);
     return figures;
   } finally {
     await stack.stop();

@@ -8,7 +8,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { serveRpc } from './rpc-serve';
 
-export interface PipeJob {
+interface PipeJob {
   sourceUrl: string;
   size: number;
 }

@@ -70,7 +70,7 @@ async function curlPipe(t: PipeTarget): Promise<number> {
   return performance.now() - start;
 }
 
-export interface Pipes {
+interface Pipes {
   /** Milliseconds for each client on this target, and the faster of them. */
   run(t: PipeTarget): Promise<{ ms: Record<PipeClient, number>; best: PipeClient }>;
 }

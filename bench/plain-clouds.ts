@@ -16,7 +16,7 @@ export interface PlainItem {
   sourceUrl: string;
 }
 
-export interface PlainCloud {
+interface PlainCloud {
   /** The folder at `relDir` under the root ('' = the root), created when missing; once per folder. */
   folder(relDir: string): Promise<string>;
   /** Names already in the folder (one listing); once per folder. */
@@ -86,7 +86,7 @@ const qLiteral = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'"
 const parentDir = (relDir: string) => relDir.split('/').slice(0, -1).join('/');
 const baseName = (relDir: string) => relDir.split('/').at(-1)!;
 
-export function plainDrive(apiUrl: string, accessToken: string, rootFolder: string, agent: Agent): PlainCloud {
+function plainDrive(apiUrl: string, accessToken: string, rootFolder: string, agent: Agent): PlainCloud {
   const auth = { authorization: `Bearer ${accessToken}` };
   const list = async (q: string, fields: string) => {
     const files: Array<Record<string, string>> = [];
@@ -147,7 +147,7 @@ export function plainDrive(apiUrl: string, accessToken: string, rootFolder: stri
   };
 }
 
-export function plainYandex(apiUrl: string, token: string, rootFolder: string, agent: Agent): PlainCloud {
+function plainYandex(apiUrl: string, token: string, rootFolder: string, agent: Agent): PlainCloud {
   const auth = { authorization: `OAuth ${token}` };
   const url = (path: string, query: Record<string, string>) => `${apiUrl}${path}?${new URLSearchParams(query)}`;
   const folder: (relDir: string) => Promise<string> = memo(async (relDir) => {

@@ -10,7 +10,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { httpAgent, plainCloud, type PlainItem } from './plain-clouds';
 import { serveRpc } from './rpc-serve';
 
-export interface CopyJob {
+interface CopyJob {
   cloud: 'drive' | 'yandex';
   apiUrl: string;
   token: string;
@@ -19,7 +19,7 @@ export interface CopyJob {
   items: PlainItem[];
 }
 
-export interface CopyResult {
+interface CopyResult {
   ms: number;
   copied: number;
   alreadyThere: number;

@@ -13,7 +13,7 @@ import { configDir } from './token-store';
 const SCOPE = 'https://www.googleapis.com/auth/drive.file';
 const CONSENT_TIMEOUT_MS = 5 * 60_000;
 
-export interface OAuthClientInfo {
+interface OAuthClientInfo {
   clientId: string;
   clientSecret: string;
 }

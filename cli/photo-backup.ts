@@ -38,7 +38,7 @@ const exitFor = (type: string | undefined): number => {
   return EXIT.failed;
 };
 
-export class CliFailure extends Error {
+class CliFailure extends Error {
   constructor(
     message: string,
     readonly code: number,
@@ -60,7 +60,7 @@ interface Options {
 }
 
 /** What differs between `ferry vk-backup` and `ferry ok-backup`. */
-export interface PhotoBackupCommand {
+interface PhotoBackupCommand {
   source: PhotoSourceKind;
   name: string;
   description: string;

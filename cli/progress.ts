@@ -15,7 +15,7 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
-export interface ProgressBar {
+interface ProgressBar {
   update(status: BackupStatus): void;
   stop(): void;
 }

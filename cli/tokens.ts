@@ -23,7 +23,7 @@ export class TokenUnavailable extends Error {
   }
 }
 
-export interface ChooseOptions {
+interface ChooseOptions {
   /** The variable that overrides the saved token, e.g. VK_TOKEN. */
   variable: string;
   /** What to say after "export VARIABLE" when nothing is set, e.g. "(a VK user token with the photos scope)". */

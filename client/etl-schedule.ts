@@ -7,7 +7,7 @@ import type { Config } from '../lib/config';
 import { ETL_RUN_WORKFLOW_TYPE, type EtlRunInput } from '../lib/jobs/etl-run';
 import { createClient } from '../lib/temporal';
 
-export interface EtlScheduleResult {
+interface EtlScheduleResult {
   scheduleId: string;
   action: 'created' | 'updated';
   cron: string;

@@ -24,7 +24,7 @@ export function keyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
-export interface CodecOptions {
+interface CodecOptions {
   /**
    * Refuse to decode a payload that is not encrypted (the worker in production): whoever can reach
    * Temporal could otherwise hand a workflow plaintext input Ferry never wrote.

@@ -200,7 +200,7 @@ export const envSchema = z.object({
   ETL_LOOKBACK_HOURS: int(3, 0),
 });
 
-export type Env = z.infer<typeof envSchema>;
+type Env = z.infer<typeof envSchema>;
 export type Config = Env & {
   /** Active encryption key first, then keys kept only to decrypt older payloads. */
   encryptionKeys: Buffer[];

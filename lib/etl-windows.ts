@@ -6,15 +6,15 @@
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A backfill longer than this is refused (a typo like 2004 for 2024 would mean thousands of calls). */
-export const MAX_RUN_DAYS = 400;
+const MAX_RUN_DAYS = 400;
 
-export interface DayWindow {
+interface DayWindow {
   day: string;
   start: string;
   end: string;
 }
 
-export const isDate = (v: string) => {
+const isDate = (v: string) => {
   const ms = DATE.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
   // Date.parse rolls 2024-02-30 over to March: a real date reads back the same.
   return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(v);
@@ -24,11 +24,11 @@ export const addDays = (day: string, n: number) =>
 export const utcDay = (at: Date | number) => new Date(at).toISOString().slice(0, 10);
 
 /** How many days start..end covers (inclusive), by arithmetic: the limit is checked before any list exists. */
-export const dayCount = (start: string, end: string) =>
+const dayCount = (start: string, end: string) =>
   Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS) + 1;
 
 /** Days from start to end inclusive (callers check dayCount against MAX_RUN_DAYS first). */
-export function daysBetween(start: string, end: string): string[] {
+function daysBetween(start: string, end: string): string[] {
   const out: string[] = [];
   for (let d = start; d <= end; d = addDays(d, 1)) out.push(d);
   return out;

@@ -6,45 +6,39 @@ import { Counter, Registry } from 'prom-client';
 
 export const ferryRegistry = new Registry();
 
+/** A counter on Ferry's registry. */
+const counter = <L extends string>(name: string, help: string, ...labelNames: L[]) =>
+  new Counter<L>({ name, help, labelNames, registers: [ferryRegistry] });
+
+const COPY_LABELS = ['job', 'destination'] as const;
+
 /** Files written to a destination and verified (one per file, retries of the same file not counted twice). */
-export const filesCopied = new Counter({
-  name: 'ferry_files_copied_total',
-  help: 'Files copied to a destination and verified',
-  labelNames: ['job', 'destination'] as const,
-  registers: [ferryRegistry],
-});
+export const filesCopied = counter(
+  'ferry_files_copied_total',
+  'Files copied to a destination and verified',
+  ...COPY_LABELS,
+);
 
 /** Bytes of verified files (the file size, not bytes on the wire: resumed uploads are counted once). */
-export const bytesCopied = new Counter({
-  name: 'ferry_bytes_copied_total',
-  help: 'Bytes of files copied to a destination and verified',
-  labelNames: ['job', 'destination'] as const,
-  registers: [ferryRegistry],
-});
+const bytesCopied = counter(
+  'ferry_bytes_copied_total',
+  'Bytes of files copied to a destination and verified',
+  ...COPY_LABELS,
+);
 
 /** Failures by FailureType (lib/failures.ts) or another short reason; never a free-text message. */
-export const failures = new Counter({
-  name: 'ferry_failures_total',
-  help: 'Failures by job and reason (a FailureType)',
-  labelNames: ['job', 'reason'] as const,
-  registers: [ferryRegistry],
-});
+export const failures = counter('ferry_failures_total', 'Failures by job and reason (a FailureType)', 'job', 'reason');
 
 /** Failed activity attempts of every job, by activity and FailureType (workers/activity-metrics.ts). */
-export const activityFailures = new Counter({
-  name: 'ferry_activity_failures_total',
-  help: 'Failed activity attempts by activity type and reason (a FailureType or the error class)',
-  labelNames: ['activity_type', 'reason'] as const,
-  registers: [ferryRegistry],
-});
+const activityFailures = counter(
+  'ferry_activity_failures_total',
+  'Failed activity attempts by activity type and reason (a FailureType or the error class)',
+  'activity_type',
+  'reason',
+);
 
 /** Rows the daily ETL loaded, by target table. */
-export const etlRows = new Counter({
-  name: 'ferry_etl_rows_total',
-  help: 'Rows loaded by the daily ETL',
-  labelNames: ['table'] as const,
-  registers: [ferryRegistry],
-});
+export const etlRows = counter('ferry_etl_rows_total', 'Rows loaded by the daily ETL', 'table');
 
 // The label values known in advance start at 0: a rate over a series that appears only with its first
 // file reads as no data, and the dashboard's panels have every cloud from the start.

@@ -26,7 +26,7 @@ export interface ChosenPhoto extends SourcePhoto {
   ext: string;
 }
 
-export interface NamedPhoto extends ChosenPhoto {
+interface NamedPhoto extends ChosenPhoto {
   fileName: string;
 }
 

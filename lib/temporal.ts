@@ -1,6 +1,6 @@
 // Connections to Temporal for clients (API, CLI) and workers, from the environment: plain for the dev
 // server, mTLS (TEMPORAL_TLS_CERT/KEY, PEM text or file path) or an API key for Temporal Cloud.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 // The subpath, not the package root: the root also loads the workflow-side modules and the plugin.
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
@@ -65,5 +65,3 @@ export function createLazyClient(cfg: Config, options: { tracing?: Tracing } = {
 export async function createWorkerConnection(cfg: Config): Promise<NativeConnection> {
   return NativeConnection.connect(connectionOptions(cfg));
 }
-
-export const temporalCliExists = (path: string | undefined): path is string => Boolean(path && existsSync(path));

@@ -1,16 +1,10 @@
 // One gallery archive -> Google Drive / Yandex Disk request, from consent to the platform's done call.
 // The pending request *is* this workflow: it waits for the OAuth callback (an update, accepted once)
 // or expires by itself; the PKCE verifier and the tokens live only in its encrypted payloads.
-import {
-  allHandlersFinished,
-  condition,
-  executeChild,
-  patched,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+// The flow, step by step: docs/gallery-archive.md.
+import { condition, executeChild, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { GalleryActivities, PreparedPlan } from '../activities/gallery/types';
+import type { CloudArchiveInput, CloudArchiveStatus } from '../lib/jobs/cloud-archive';
 import {
   authorizeUpdate,
   callbackInfoQuery,
@@ -18,21 +12,10 @@ import {
   providerOf,
   statusQuery,
   workflowIdOf,
-  type CloudArchiveInput,
-  type CloudArchiveState,
-  type CloudArchiveStatus,
 } from '../lib/jobs/cloud-archive';
 import type { CopySummary, DestinationCredentials } from '../lib/jobs/copy-to-cloud';
-import {
-  failure,
-  failureReason,
-  FailureType,
-  finalFailure,
-  NON_RETRYABLE_FAILURES,
-  type FailureReason,
-} from '../lib/failures';
-import { FerryStatus } from '../lib/search-attributes';
-import { briefProblem } from '../lib/text-limits';
+import { failure, failureReason, FailureType, NON_RETRYABLE_FAILURES, type FailureReason } from '../lib/failures';
+import { ArchiveStatus } from './cloud-archive-status';
 import { copyToCloud } from './copy-to-cloud';
 
 // The user is waiting on the callback: a few quick attempts, then the fail link.
@@ -52,44 +35,32 @@ const { revokeCloudAccess } = proxyActivities<GalleryActivities>({
   retry: { maximumAttempts: 5, initialInterval: '2s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
 
-const MAX_REPORTED = 1000;
-
 export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchiveStatus> {
-  const { request, settings } = input;
+  const archive = new ArchiveStatus(input);
+  setHandler(statusQuery, () => archive.status);
+  setHandler(callbackInfoQuery, () => ({ state: archive.status.state, failLink: input.request.redirect_fail_link }));
+
+  const grant = await consent(input, archive);
+  const prepared = await listGallery(input, archive, grant);
+  const copyError = await copyGallery(input, archive, prepared, grant);
+  await notifyGallery(input, archive);
+  if (copyError) throw await archive.fail('failed', copyError);
+  archive.setState('done');
+  return archive.status;
+}
+
+/** 1. The OAuth callback's code exchanged for the grant, or expiry. */
+async function consent(input: CloudArchiveInput, archive: ArchiveStatus): Promise<DestinationCredentials> {
+  const { request } = input;
   const cloud = request.cloud_type;
-  const status: CloudArchiveStatus = {
-    id: input.requestId,
-    state: 'awaiting_authorization',
-    gallery_name: request.gallery_name,
-    cloud_type: cloud,
-    archive_type: request.archive_type,
-    created_at: input.createdAt,
-    expires_at: new Date(Date.parse(input.createdAt) + settings.authTimeoutMs).toISOString(),
-    progress: { files: { total: 0, done: 0, failed: 0 }, bytes: { total: 0, done: 0, failed: 0 } },
-    report: null,
-    error: null,
-  };
-  const setState = (state: CloudArchiveState) => {
-    status.state = state;
-    upsertSearchAttributes([{ key: FerryStatus, value: state }]);
-  };
-  const finishFailed = async (state: 'failed' | 'expired', error: FailureReason) => {
-    status.error = error;
-    setState(state);
-    await condition(allHandlersFinished);
-    return finalFailure(error);
-  };
-
-  setHandler(statusQuery, () => status);
-  setHandler(callbackInfoQuery, () => ({ state: status.state, failLink: request.redirect_fail_link }));
-
+  const { status } = archive;
   let claimed = false;
   let credentials: DestinationCredentials | undefined;
   setHandler(
     authorizeUpdate,
     async ({ code, error }) => {
       claimed = true;
-      const fail = (type: FailureType, message: string) => {
+      const fail = (type: string, message: string) => {
         status.error = { type, message };
         return { ok: false, redirect: request.redirect_fail_link };
       };
@@ -104,8 +75,7 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
         });
         return { ok: true, redirect: request.redirect_success_link };
       } catch (err) {
-        const e = failureReason(err);
-        return fail(FailureType.AuthorizationDenied, e.message);
+        return fail(FailureType.AuthorizationDenied, failureReason(err).message);
       }
     },
     {
@@ -126,58 +96,72 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
     },
   );
 
-  // 1. Consent, or expiry. An update that arrived in the same instant as the timer still wins.
-  await condition(() => claimed, settings.authTimeoutMs);
+  // An update that arrived in the same instant as the timer still wins.
+  await condition(() => claimed, input.settings.authTimeoutMs);
   if (!claimed) {
-    throw await finishFailed('expired', {
+    throw await archive.fail('expired', {
       type: FailureType.AuthorizationExpired,
       message: 'the authorization request expired before the user gave consent',
     });
   }
   await condition(() => credentials !== undefined || status.error !== null);
-  if (!credentials) throw await finishFailed('failed', status.error!);
-  const grant = credentials;
-  // The tokens were for this one transfer: once it no longer needs them, the grant ends at the provider.
-  // (patched: workflows already running when this shipped replay without it.)
-  const revokeGrant = async () => {
-    if (!patched('revoke-cloud-grant')) return;
-    await revokeCloudAccess(grant).catch(() => undefined);
-  };
+  if (!credentials) throw await archive.fail('failed', status.error!);
+  return credentials;
+}
 
-  // 2. The listing, stored as a plan in PostgreSQL (never one big payload).
-  setState('listing');
+/**
+ * The tokens were for this one transfer: once it no longer needs them, the grant ends at the provider.
+ * (patched: workflows already running when this shipped replay without it.)
+ */
+async function revoke(grant: DestinationCredentials): Promise<void> {
+  if (!patched('revoke-cloud-grant')) return;
+  await revokeCloudAccess(grant).catch(() => undefined);
+}
+
+/** 2. The listing, stored as a plan in PostgreSQL (never one big payload). */
+async function listGallery(
+  input: CloudArchiveInput,
+  archive: ArchiveStatus,
+  grant: DestinationCredentials,
+): Promise<PreparedPlan> {
+  archive.setState('listing');
   let prepared: PreparedPlan;
   try {
     prepared = await prepareArchivePlan({
       planId: workflowIdOf(input.requestId),
-      archiveUrl: request.archive_url,
-      galleryName: request.gallery_name,
+      archiveUrl: input.request.archive_url,
+      galleryName: input.request.gallery_name,
     });
   } catch (err) {
-    await revokeGrant();
-    throw await finishFailed('failed', failureReason(err));
+    await revoke(grant);
+    throw await archive.fail('failed', failureReason(err));
   }
-  const { plan } = prepared;
-  status.progress.files = { total: plan.total + prepared.rejectedCount, done: 0, failed: prepared.rejectedCount };
-  status.progress.bytes = {
-    total: plan.totalBytes + prepared.rejectedBytes,
-    done: 0,
-    failed: prepared.rejectedBytes,
-  };
+  archive.listed(prepared);
+  return prepared;
+}
 
-  // 3. The copy engine, as a child (its own history; the API queries it for live progress).
-  setState('copying');
+/**
+ * 3. The copy engine, as a child (its own history; the API queries it for live progress), then the
+ * grant revoked. Resolves to why the copy failed, if it did: the platform is told either way.
+ */
+async function copyGallery(
+  input: CloudArchiveInput,
+  archive: ArchiveStatus,
+  prepared: PreparedPlan,
+  grant: DestinationCredentials,
+): Promise<FailureReason | undefined> {
+  archive.setState('copying');
   let summary: CopySummary | undefined;
-  let copyError: { type: string; message: string } | undefined;
+  let copyError: FailureReason | undefined;
   try {
     summary = await executeChild(copyToCloud, {
       workflowId: copyWorkflowIdOf(input.requestId),
       args: [
         {
-          plan,
-          destination: { cloud, rootFolder: prepared.rootFolder, credentials },
+          plan: prepared.plan,
+          destination: { cloud: input.request.cloud_type, rootFolder: prepared.rootFolder, credentials: grant },
           options: {
-            maxAttempts: settings.copyMaxAttempts,
+            maxAttempts: input.settings.copyMaxAttempts,
             allowedSourceHosts: prepared.allowedSourceHosts,
             allowPrivateNetwork: prepared.allowPrivateNetwork,
           },
@@ -187,36 +171,16 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
   } catch (err) {
     copyError = failureReason(err);
   }
-  credentials = undefined;
-  await revokeGrant();
+  await revoke(grant);
+  archive.copied(prepared, summary);
+  if (copyError) archive.status.error = copyError;
+  return copyError;
+}
 
-  const done = summary ? summary.copied + summary.alreadyThere : 0;
-  const failedInCopy = summary ? summary.failed : plan.total;
-  const failedPhotos = failedInCopy + prepared.rejectedCount;
-  status.progress.files = { total: plan.total + prepared.rejectedCount, done, failed: failedPhotos };
-  const bytesDone = summary?.bytesDone ?? 0;
-  status.progress.bytes = {
-    total: plan.totalBytes + prepared.rejectedBytes,
-    done: bytesDone,
-    failed: prepared.rejectedBytes + (failedInCopy ? Math.max(0, plan.totalBytes - bytesDone) : 0),
-  };
-  status.report = {
-    failed_photos: failedPhotos,
-    copied: summary?.copied ?? 0,
-    already_there: summary?.alreadyThere ?? 0,
-    failed: [
-      ...prepared.rejected,
-      ...(summary?.failures ?? []).map((f) =>
-        briefProblem(f.relPath, f.error ? `${f.error.type}: ${f.error.message}` : 'failed'),
-      ),
-    ].slice(0, MAX_REPORTED),
-    renamed: (summary?.renamed ?? []).map((r) => ({ name: r.relPath, from: r.renamedFrom ?? r.relPath })),
-    notified_at: null,
-  };
-  if (copyError) status.error = copyError;
-
-  // 4. Tell the platform, retried until it listens (hours, capped backoff): it must learn the outcome.
-  setState('notifying');
+/** 4. Tell the platform, retried until it listens (hours, capped backoff): it must learn the outcome. */
+async function notifyGallery(input: CloudArchiveInput, archive: ArchiveStatus): Promise<void> {
+  const { request, settings } = input;
+  archive.setState('notifying');
   const { notifyGalleryDone } = proxyActivities<GalleryActivities>({
     startToCloseTimeout: '1m',
     scheduleToCloseTimeout: settings.doneRetry.deadlineMs,
@@ -227,25 +191,19 @@ export async function cloudArchive(input: CloudArchiveInput): Promise<CloudArchi
       // No attempt limit: the schedule-to-close deadline above is the only end.
     },
   });
+  const report = archive.status.report!;
   try {
     await notifyGalleryDone({
-      cloud_type: cloud,
-      failed_photos: failedPhotos,
+      cloud_type: request.cloud_type,
+      failed_photos: report.failed_photos,
       archive_type: request.archive_type,
       // With many users at once, the three fields above do not say which gallery finished.
       archive_url: request.archive_url,
       gallery_name: request.gallery_name,
       id: input.requestId,
     });
-    status.report.notified_at = new Date().toISOString();
+    report.notified_at = new Date().toISOString();
   } catch (err) {
-    throw await finishFailed('failed', {
-      type: FailureType.GalleryNotNotified,
-      message: failureReason(err).message,
-    });
+    throw await archive.fail('failed', { type: FailureType.GalleryNotNotified, message: failureReason(err).message });
   }
-
-  if (copyError) throw await finishFailed('failed', copyError);
-  setState('done');
-  return status;
 }

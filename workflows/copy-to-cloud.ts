@@ -31,7 +31,7 @@ interface CarriedState {
   renamed: CopyItemResult[];
 }
 
-export interface CopyToCloudInput {
+interface CopyToCloudInput {
   plan: PlanRef;
   destination: DestinationSpec;
   options?: CopyOptions;

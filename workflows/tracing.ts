@@ -34,6 +34,19 @@ function loadTracing(): Traced {
   };
 }
 
+/**
+ * An interceptor whose `methods` each go to Temporal's interceptor once the workflow is traced
+ * (`traced()` answers it), and straight to `next` until then.
+ */
+function whenTraced<I extends object>(traced: () => I | undefined, methods: ReadonlyArray<keyof I & string>): I {
+  type Method = (this: I, input: unknown, next: (input: unknown) => unknown) => unknown;
+  const pass = (method: keyof I & string) => (input: unknown, next: (input: unknown) => unknown) => {
+    const target = traced();
+    return target ? (target[method] as Method).call(target, input, next) : next(input);
+  };
+  return Object.fromEntries(methods.map((m) => [m, pass(m)])) as I;
+}
+
 export const interceptors = (): WorkflowInterceptors => {
   let traced: Traced | undefined;
 
@@ -42,27 +55,27 @@ export const interceptors = (): WorkflowInterceptors => {
       if (TRACE_HEADER in input.headers) traced = loadTracing();
       return traced ? traced.inbound.execute(input, next) : next(input);
     },
-    handleSignal: (input, next) => (traced ? traced.inbound.handleSignal(input, next) : next(input)),
-    handleUpdate: (input, next) => (traced ? traced.inbound.handleUpdate(input, next) : next(input)),
-    validateUpdate: (input, next) => (traced ? traced.inbound.validateUpdate(input, next) : next(input)),
-    handleQuery: (input, next) => (traced ? traced.inbound.handleQuery(input, next) : next(input)),
+    ...whenTraced<WorkflowInboundCallsInterceptor>(
+      () => traced?.inbound,
+      ['handleSignal', 'handleUpdate', 'validateUpdate', 'handleQuery'],
+    ),
   };
 
-  const outbound: WorkflowOutboundCallsInterceptor = {
-    scheduleActivity: (input, next) => (traced ? traced.outbound.scheduleActivity(input, next) : next(input)),
-    scheduleLocalActivity: (input, next) => (traced ? traced.outbound.scheduleLocalActivity(input, next) : next(input)),
-    startChildWorkflowExecution: (input, next) =>
-      traced ? traced.outbound.startChildWorkflowExecution(input, next) : next(input),
-    continueAsNew: (input, next) => (traced ? traced.outbound.continueAsNew(input, next) : next(input)),
-    signalWorkflow: (input, next) => (traced ? traced.outbound.signalWorkflow(input, next) : next(input)),
-    startNexusOperation: (input, next) => (traced ? traced.outbound.startNexusOperation(input, next) : next(input)),
-    // Workflow log lines of a traced run carry its trace_id and span_id.
-    getLogAttributes: (input, next) => (traced ? traced.outbound.getLogAttributes(input, next) : next(input)),
-  };
+  const outbound = whenTraced<WorkflowOutboundCallsInterceptor>(
+    () => traced?.outbound,
+    [
+      'scheduleActivity',
+      'scheduleLocalActivity',
+      'startChildWorkflowExecution',
+      'continueAsNew',
+      'signalWorkflow',
+      'startNexusOperation',
+      // Workflow log lines of a traced run carry its trace_id and span_id.
+      'getLogAttributes',
+    ],
+  );
 
-  const internals: WorkflowInternalsInterceptor = {
-    dispose: (input, next) => (traced ? traced.internals.dispose(input, next) : next(input)),
-  };
+  const internals = whenTraced<WorkflowInternalsInterceptor>(() => traced?.internals, ['dispose']);
 
   return { inbound: [inbound], outbound: [outbound], internals: [internals] };
 };

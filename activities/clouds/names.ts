@@ -1,7 +1,7 @@
 // File names at a destination: the suffix Ferry gives a copy when another file already has its name.
 
 /** 'IMG.jpg' -> 'IMG (2).jpg' (the way Drive's and Yandex's own UIs name copies). */
-export function suffixedName(name: string, n: number): string {
+function suffixedName(name: string, n: number): string {
   const dot = name.lastIndexOf('.');
   return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
 }

@@ -1,14 +1,12 @@
 // Durable upload checkpoints: a resumable session (Drive session URI, Yandex upload operation) and the
-// offset the destination confirmed, in PostgreSQL next to the plan item's row (issue 14). Heartbeats
-// could not hold them: the SDK sends a heartbeat at most once per throttle interval, so a session opened
-// just after one was unknown to Temporal until the next, and a crash in between abandoned it.
-//   a session is opened      -> one upsert, awaited before the first byte is sent
-//   a chunk is confirmed     -> one row update, queued behind the previous write (never per network read)
-//   the outcome is recorded  -> the row is deleted in the same statement (PlanStore.record/recordMany)
-// The session is sealed with FERRY_ENCRYPTION_KEY (AES-256-GCM, the payload codec's keys): a Drive
-// session URI takes bytes into the user's Drive without any other credential. The sealed text is the
-// format rows have always had (sessionText): Drive's session URI, or Yandex's `yadisk-operation:<id>` /
-// `yadisk-fetch:<id>`; a checkpoint's kind is read back from it.
+// offset the destination confirmed, in PostgreSQL next to the plan item's row. Heartbeats could not
+// hold them: the SDK sends one at most once per throttle interval, so a session opened just after one
+// would be unknown to Temporal until the next. When each row is written, and why that rate:
+// docs/crash-recovery.md#when-it-is-written-and-the-write-rate. The session is sealed with
+// FERRY_ENCRYPTION_KEY (AES-256-GCM, the payload codec's keys): a Drive session URI takes bytes into
+// the user's Drive without any other credential. The sealed text is the format rows have always had
+// (sessionText): Drive's session URI, or Yandex's `yadisk-operation:<id>` / `yadisk-fetch:<id>`; a
+// checkpoint's kind is read back from it.
 import { METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import type { UploadCheckpoint } from '../clouds/destination';
 import { AesGcmCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/codec';

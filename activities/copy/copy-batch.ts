@@ -20,14 +20,14 @@ import type { ItemCheckpoint, StoredCheckpoint } from './checkpoints';
 import { copyItem, resumeDetails, type CopyFileEnv, type CopyHeartbeat } from './copy-file';
 import type { BatchRetry, CopyBatchInput, CopyBatchResult } from './types';
 
-export interface CopyBatchHeartbeat {
+interface CopyBatchHeartbeat {
   results: CopyBatchResult['results'];
   retry: BatchRetry[];
   /** Items in flight when the heartbeat was sent, by plan position. */
   inflight: Record<number, CopyHeartbeat>;
 }
 
-export interface CopyBatchEnv extends Omit<CopyFileEnv, 'record' | 'checkpoint'> {
+interface CopyBatchEnv extends Omit<CopyFileEnv, 'record' | 'checkpoint'> {
   /** The stored upload checkpoints of the batch's items, read in one go (most photos have none). */
   loadCheckpoints(items: ReadonlyArray<{ seq: number; key: string }>): Promise<Map<number, StoredCheckpoint>>;
   /** The durable upload checkpoint of the item at `seq`, its stored state read by loadCheckpoints. */

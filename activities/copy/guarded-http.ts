@@ -16,7 +16,7 @@ import {
 
 export const MAX_REDIRECTS = 5;
 
-export interface GuardedRequestOptions {
+interface GuardedRequestOptions {
   method?: 'GET' | 'HEAD';
   headers?: Record<string, string>;
   signal?: AbortSignal;

@@ -22,7 +22,7 @@ import type { Destination, FolderIndex, FolderRef, ProbeResult } from '../clouds
  * listings its own later batches need, and every photo would cost a probe of its own again. A listing
  * holds its folder's names and tags (~200 bytes a file).
  */
-export const MAX_PAGES_LISTED = 4;
+const MAX_PAGES_LISTED = 4;
 const MAX_FOLDERS_PER_PAGE = 500;
 
 export interface SharedListing {

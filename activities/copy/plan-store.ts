@@ -136,39 +136,11 @@ export class PlanStore {
    * Records one item's outcome at a destination; the latest outcome replaces an earlier one. Its upload
    * checkpoint goes in the same statement: an outcome never leaves a session behind to resume.
    */
-  async record(planId: string, destinationKey: string, seq: number, r: CopyItemResult): Promise<void> {
-    await this.pool.query(
-      `with cleared as (
-         delete from copy_upload_checkpoints where plan_id = $1 and destination_key = $2 and seq = $4
-       )
-       insert into copy_results (plan_id, destination_key, key, seq, rel_path, status, bytes, md5, crc32,
-                                 destination_id, destination_path, renamed_from, error_type, error_message)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       on conflict (plan_id, destination_key, key) do update set
-         seq = excluded.seq, rel_path = excluded.rel_path, status = excluded.status, bytes = excluded.bytes,
-         md5 = excluded.md5, crc32 = excluded.crc32, destination_id = excluded.destination_id,
-         destination_path = excluded.destination_path, renamed_from = excluded.renamed_from,
-         error_type = excluded.error_type, error_message = excluded.error_message, updated_at = now()`,
-      [
-        planId,
-        destinationKey,
-        r.key,
-        seq,
-        r.relPath,
-        r.status,
-        r.bytes,
-        r.md5 ?? null,
-        r.crc32 ?? null,
-        r.destinationId ?? null,
-        r.destinationPath ?? null,
-        r.renamedFrom ?? null,
-        r.error?.type ?? null,
-        r.error?.message ?? null,
-      ],
-    );
+  async record(planId: string, destinationKey: string, seq: number, result: CopyItemResult): Promise<void> {
+    await this.recordMany(planId, destinationKey, [{ seq, result }]);
   }
 
-  /** Records many outcomes in one statement (a page of items found already there), clearing their checkpoints. */
+  /** Records many outcomes (a batch, a page of items found already there) in one statement, clearing their checkpoints. */
   async recordMany(planId: string, destinationKey: string, rows: Array<{ seq: number; result: CopyItemResult }>) {
     if (!rows.length) return;
     const json = rows.map(({ seq, result: r }) => ({

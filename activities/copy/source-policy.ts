@@ -5,10 +5,10 @@ import type { Config } from '../../lib/config';
 import type { CopyOptions } from '../../lib/jobs/copy-to-cloud';
 import { hostAllowed } from './url-guard';
 
-export type SourcePolicy = Required<Pick<CopyOptions, 'allowedSourceHosts' | 'allowPrivateNetwork'>>;
+type SourcePolicy = Required<Pick<CopyOptions, 'allowedSourceHosts' | 'allowPrivateNetwork'>>;
 
 /** Every host a Ferry job's plan may name: the gallery's file hosts and VK's and OK's photo hosts. */
-export const workerSourceHosts = (config: Config): string[] => [
+const workerSourceHosts = (config: Config): string[] => [
   ...new Set([...config.GALLERY_FILE_HOSTS, ...config.VK_FILE_HOSTS, ...config.OK_FILE_HOSTS]),
 ];
 

@@ -24,7 +24,7 @@ export interface FetchGuardOptions {
 }
 
 /** The error code a refused address carries out of a socket (mapped to ForbiddenTarget by callers). */
-export const FORBIDDEN_ADDRESS = 'ERR_FERRY_FORBIDDEN_ADDRESS';
+const FORBIDDEN_ADDRESS = 'ERR_FERRY_FORBIDDEN_ADDRESS';
 
 const forbidden = (message: string) => failure(FailureType.ForbiddenTarget, message);
 
@@ -35,7 +35,7 @@ const forbidden = (message: string) => failure(FailureType.ForbiddenTarget, mess
  * teredo, …). NAT64, 6to4, Teredo and IPv4-mapped addresses can carry any IPv4 address, private ones
  * included, so they are refused whole. With allowPrivateNetwork only the unspecified address is refused.
  */
-export function addressProblem(address: string, allowPrivateNetwork = false): string | undefined {
+function addressProblem(address: string, allowPrivateNetwork = false): string | undefined {
   if (!ipaddr.isValid(address)) return 'not an IP address';
   const parsed = ipaddr.parse(address);
   const range = parsed.range();
@@ -95,7 +95,7 @@ function forbiddenAddress(host: string, address: string, problem: string): NodeJ
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A lookup for sockets: resolves with `resolve`, then refuses the connection if any answer is not allowed. */
-export function checkedLookup(allowPrivateNetwork: boolean, resolve: LookupFunction = dnsLookup): LookupFunction {
+function checkedLookup(allowPrivateNetwork: boolean, resolve: LookupFunction = dnsLookup): LookupFunction {
   return (hostname: string, options: LookupOptions, callback: LookupCallback) => {
     resolve(hostname, options, (err, address, family) => {
       if (err) return callback(err, address, family);

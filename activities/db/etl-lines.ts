@@ -15,7 +15,7 @@ export const esc = (v: string | null): string =>
       ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
       : v;
 
-export type ItemLine = { ok: true; attempt: Attempt; line: string } | { ok: false; line: string };
+type ItemLine = { ok: true; attempt: Attempt; line: string } | { ok: false; line: string };
 
 /**
  * A rejected item's etl_stage line. Its raw text and reason get \uXXXX escapes for what PostgreSQL cannot

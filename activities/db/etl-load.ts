@@ -8,7 +8,7 @@
 //     the window is loaded again the staged way.
 // The window's counts are committed with the rows (etl_runs.loaded_at): a retry after the commit
 // returns those counts instead of loading again. What each item becomes is etl-lines.ts: no record,
-// however hostile, can make a COPY refuse its line (docs/etl-hostile-records.md).
+// however hostile, can make a COPY refuse its line (docs/etl.md#malformed-and-hostile-records).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';

@@ -16,7 +16,7 @@ export interface RunLog {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
-export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 export function openRunLog(dir: string, context: string): RunLog {
   mkdirSync(dir, { recursive: true });

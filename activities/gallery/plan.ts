@@ -27,7 +27,7 @@ function truncateUtf8(s: string, maxBytes: number): string {
 }
 
 /** One path segment: no separators, no control characters, no `.`/`..`, at most 255 bytes (keeping the extension). */
-export function sanitizeSegment(raw: string): string {
+function sanitizeSegment(raw: string): string {
   let s = raw.normalize('NFC').replace(UNSAFE_CHARS, '').replace(/[\\/]/g, '_').trim();
   // Trailing dots and spaces vanish on Windows when the archive is synced down: drop them now.
   s = s.replace(/[. ]+$/, '');
@@ -49,7 +49,7 @@ export function rootFolderFor(galleryName: string): string {
  * `Photos 1/Sub/Test.jpg` -> `Photos 1/Sub/Test.jpg`; `../../etc/x.jpg` -> `etc/x.jpg`; `/a//b.jpg` ->
  * `a/b.jpg`. Empty segments and `.`/`..` are dropped (never climbed), so nothing leaves the gallery folder.
  */
-export function relPathFor(name: string, fallbackName: string): string {
+function relPathFor(name: string, fallbackName: string): string {
   const raw = name.split(/[\\/]/);
   const file = sanitizeSegment(raw.pop() ?? '') || sanitizeSegment(fallbackName);
   const dirs = raw
@@ -69,7 +69,7 @@ function withSuffix(relPath: string, n: number): string {
   return dot > 0 ? `${dir}${file.slice(0, dot)} (${n})${file.slice(dot)}` : `${dir}${file} (${n})`;
 }
 
-export interface PlanBuilder {
+interface PlanBuilder {
   add(entry: ListingEntry): CopyPlanItem | undefined;
   rejected: FileProblem[];
   rejectedCount: number;

@@ -38,7 +38,7 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
-export interface SplitOptions {
+interface SplitOptions {
   /**
    * An item longer than this is not held in memory (a hostile body cannot exhaust it): its first bytes
    * are kept as an oversize-item and the rest is skipped. Default 1 MiB.

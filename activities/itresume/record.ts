@@ -15,7 +15,7 @@ export interface Attempt {
   extraParams: Record<string, PyValue> | null;
 }
 
-export type Validated = { ok: true; attempt: Attempt } | { ok: false; reason: string };
+type Validated = { ok: true; attempt: Attempt } | { ok: false; reason: string };
 
 const HEX32 = /^[0-9a-f]{32}$/i;
 const CREATED_AT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
@@ -59,7 +59,7 @@ function canonicalCreatedAt(v: string): string | undefined {
 }
 
 /** `2023-05-31 09:16:11.313646` (no zone: the API speaks UTC) -> normalised text, or undefined. */
-export function parseCreatedAt(value: unknown): string | undefined {
+function parseCreatedAt(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const canonical = canonicalCreatedAt(value);
   if (canonical) return canonical;

@@ -3,7 +3,7 @@
 import nodemailer from 'nodemailer';
 import type { DayFigures, WindowReport } from '../../lib/jobs/etl-run';
 
-export interface MailSettings {
+interface MailSettings {
   smtpUrl: string;
   from: string;
   to: string;
@@ -29,7 +29,7 @@ function table(head: string[], rows: Array<Array<string | number>>): { text: str
   return { text, html: `<table border="1" cellspacing="0"><thead><tr>${th}</tr></thead><tbody>${trs}</tbody></table>` };
 }
 
-export function renderReport(report: RunReport) {
+function renderReport(report: RunReport) {
   const days = table(
     ['date', 'attempts', 'successful attempts', 'unique users'],
     report.days.map((d) => [d.date, d.attempts, d.successful, d.uniqueUsers]),

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failure, FailureType } from '../../lib/failures';
 import { signOkRequest } from './signature';
 
-export interface OkClientOptions {
+interface OkClientOptions {
   /** `https://api.ok.ru/fb.do`: OK_API_URL. */
   apiUrl: string;
   applicationKey: string;
@@ -17,7 +17,7 @@ export interface OkClientOptions {
 }
 
 /** `{"error_code": 104, "error_msg": "PARAM_SIGNATURE : …", "error_data": null}`: OK's answer in place of a result. */
-export class OkApiError extends Error {
+class OkApiError extends Error {
   constructor(
     readonly code: number,
     readonly okMessage: string,

@@ -10,11 +10,11 @@ import { okFailure, type OkClient } from './client';
 import type { PhotoOwner } from '../photo-backup/types';
 
 /** Photos or albums per call: 100 is what works in practice (more is an error for photos.getAlbums). */
-export const OK_PAGE = 100;
+const OK_PAGE = 100;
 /** A guard against an API that keeps answering hasMore: 2,000 pages of 100 photos per album. */
 const MAX_PAGES = 2000;
 
-export interface OkListRequest {
+interface OkListRequest {
   user: string;
   /** personal | all | an album id. */
   album: string;
@@ -66,7 +66,7 @@ export const OK_DEFAULT_PHOTO_SIZES = [
   'pic50x50',
 ];
 
-export const OK_ALBUM_PATTERN = /^(personal|all|[\w-]{1,64})$/;
+const OK_ALBUM_PATTERN = /^(personal|all|[\w-]{1,64})$/;
 
 /** Accepts `574123456789`, `https://ok.ru/profile/574123456789` (the id is all OK's photo methods take). */
 export function parseOkUser(raw: string): string {
@@ -79,7 +79,7 @@ export function parseOkUser(raw: string): string {
 }
 
 /** `photo.id,photo.created_ms,…,photo.pic_max,…`: OK returns only the fields asked for. */
-export const photoFields = (sizes: string[]) =>
+const photoFields = (sizes: string[]) =>
   ['id', 'album_id', 'created_ms', 'like_count', 'standard_width', 'standard_height', ...sizes]
     .map((f) => `photo.${f}`)
     .join(',');

@@ -15,7 +15,7 @@ import { guardedFollow, responseHeader } from '../copy/guarded-http';
 import type { FetchGuardOptions } from '../copy/url-guard';
 import type { KeyedReportEntry } from './types';
 
-export interface PhotoPlan {
+interface PhotoPlan {
   items: CopyPlanItem[];
   report: KeyedReportEntry[];
   /** Photos without any usable size (no URL): left out of the plan. */

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { Destination } from '../clouds/destination';
 import type { UploadReportInput } from './types';
 
-export const REPORT_NAME = 'photos.json';
+const REPORT_NAME = 'photos.json';
 
 export async function uploadReportFile(
   destination: Destination,

@@ -3,7 +3,7 @@
 import type { SourcePhoto } from '../../lib/photo-naming';
 import type { PhotoOwner } from './types';
 
-export interface PhotoListRequest {
+interface PhotoListRequest {
   user: string;
   album: string;
   /** Newest N; undefined = all. */

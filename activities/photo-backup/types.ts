@@ -8,7 +8,7 @@ export interface PhotoOwner {
   name: string;
 }
 
-export interface PlanPhotoBackupInput {
+interface PlanPhotoBackupInput {
   source: PhotoSourceKind;
   user: string;
   album: string;
@@ -52,7 +52,7 @@ export interface UploadReportInput {
   key: string;
 }
 
-export interface RecordLedgerInput {
+interface RecordLedgerInput {
   ledgerId: string;
   /** The photos this run backed up (held by at least one target). */
   entries: KeyedReportEntry[];

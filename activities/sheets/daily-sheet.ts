@@ -6,9 +6,9 @@ import { sheets as sheetsApi } from 'googleapis/build/src/apis/sheets/index.js';
 import { FailureType, failure } from '../../lib/failures';
 import type { DayFigures } from '../../lib/jobs/etl-run';
 
-export const HEADER = ['date', 'attempts', 'successful_attempts', 'unique_users'];
+const HEADER = ['date', 'attempts', 'successful_attempts', 'unique_users'];
 
-export interface SheetTarget {
+interface SheetTarget {
   rootUrl: string;
   accessToken: string;
   spreadsheetId: string;
@@ -16,14 +16,14 @@ export interface SheetTarget {
   range: string;
 }
 
-export interface ParsedRange {
+interface ParsedRange {
   sheet: string;
   firstColumn: string;
   lastColumn: string;
 }
 
 /** Splits `Sheet!A:D` / `'My Sheet'!B2:E100` into the sheet part (quotes kept) and its columns. */
-export function parseRange(range: string): ParsedRange {
+function parseRange(range: string): ParsedRange {
   const bang = range.lastIndexOf('!');
   const sheet = bang >= 0 ? range.slice(0, bang) : '';
   const cells = bang >= 0 ? range.slice(bang + 1) : range;

@@ -1,14 +1,14 @@
 // Service-account auth for Sheets: the OAuth 2.0 JWT-bearer grant (RFC 7523) done here, against
 // GOOGLE_TOKEN_URL. google-auth-library's JWT client ignores the key's token_uri and always posts to
-// Google's hard-coded endpoint (see api-notes), which would make the URL unconfigurable.
+// Google's hard-coded endpoint, which would make the URL unconfigurable.
 import { createSign } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { failure, FailureType } from '../../lib/failures';
 
-export const SHEETS_SCOPE = 'https://www.googleapis.com/auth/spreadsheets';
+const SHEETS_SCOPE = 'https://www.googleapis.com/auth/spreadsheets';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-export interface ServiceAccountKey {
+interface ServiceAccountKey {
   client_email: string;
   private_key: string;
   private_key_id?: string;
@@ -33,7 +33,7 @@ export function readServiceAccountKey(value: string): ServiceAccountKey {
 
 const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 
-export function signAssertion(key: ServiceAccountKey, tokenUrl: string, scope: string, now = Date.now()): string {
+function signAssertion(key: ServiceAccountKey, tokenUrl: string, scope: string, now = Date.now()): string {
   const iat = Math.floor(now / 1000);
   const header = { alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) };
   const claims = { iss: key.client_email, scope, aud: tokenUrl, iat, exp: iat + 3600 };

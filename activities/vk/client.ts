@@ -7,7 +7,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { API, APIError } from 'vk-io';
 import { failure, FailureType } from '../../lib/failures';
 
-export interface VkClientOptions {
+interface VkClientOptions {
   baseUrl: string;
   token: string;
   /** Requests per second per token; VK allows 3 for a user token. */

@@ -7,9 +7,9 @@ import { newestFirst, type SourcePhoto } from '../../lib/photo-naming';
 import type { PhotoOwner } from '../photo-backup/types';
 import { vkFailure } from './client';
 
-export const VK_PAGE = 1000;
+const VK_PAGE = 1000;
 
-export interface ListRequest {
+interface ListRequest {
   user: string;
   /** profile | wall | saved | all | a numeric album id. */
   album: string;

@@ -6,10 +6,10 @@ import { requireVars } from '../../lib/config';
 import type { OAuthProvider } from '../../lib/jobs/cloud-archive';
 
 /** drive.file: Ferry sees only the files it creates, not the user's whole Drive. */
-export const GOOGLE_DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive.file';
+const GOOGLE_DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive.file';
 
 /** Yandex wants 6 to 50 characters; a request id is 22. */
-export const yandexDeviceId = (requestId: string) => `ferry-${requestId}`;
+const yandexDeviceId = (requestId: string) => `ferry-${requestId}`;
 
 export const callbackUrl = (config: Config, provider: OAuthProvider) =>
   `${config.FERRY_PUBLIC_URL.replace(/\/+$/, '')}/oauth/${provider}/callback`;

@@ -13,7 +13,7 @@ import { ErrorBody, registry, z } from '../openapi';
 
 const Run = z.object({ id: z.string(), scheduled_at: z.string(), started_at: z.string(), status_url: z.string() });
 
-export const BackupSchedule = registry.register(
+const BackupSchedule = registry.register(
   'BackupSchedule',
   z.object({
     id: z.string(),

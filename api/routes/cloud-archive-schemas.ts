@@ -29,7 +29,7 @@ export const CloudArchiveBody = z
   })
   .openapi('CloudArchiveRequest');
 
-export const CloudArchiveCreated = z
+const CloudArchiveCreated = z
   .object({
     redirect_to: z.string().openapi({ description: "The provider's consent page: send the user there" }),
     id: z.string().openapi({ description: 'Request id for GET /cloud_archive/{id}' }),
@@ -39,7 +39,7 @@ export const CloudArchiveCreated = z
 
 const counts = z.object({ total: z.number().int(), done: z.number().int(), failed: z.number().int() });
 
-export const CloudArchiveStatusSchema = z
+const CloudArchiveStatusSchema = z
   .object({
     id: z.string(),
     state: z.enum(['awaiting_authorization', 'listing', 'copying', 'notifying', 'done', 'failed', 'expired']),
@@ -64,7 +64,7 @@ export const CloudArchiveStatusSchema = z
   .openapi('CloudArchiveStatus');
 
 /** What Ferry sends the platform when a request has finished (the outbound hand-off, not a route of ours). */
-export const CloudArchiveDoneBody = z
+const CloudArchiveDoneBody = z
   .object({
     cloud_type: z.enum(['google_drive', 'yadisk']).openapi({ description: "The request's cloud_type" }),
     failed_photos: z.number().int().min(0).openapi({

@@ -8,7 +8,7 @@ import { rateLimit } from 'express-rate-limit';
 import { matchesAnyToken } from '../auth';
 import { HttpError } from '../errors';
 
-export const CODEC_COOKIE = 'ferry_codec';
+const CODEC_COOKIE = 'ferry_codec';
 const SESSION_SECONDS = 8 * 60 * 60;
 // Wrong tokens per client address per window; right ones do not count. A 32-byte token cannot be
 // guessed anyway: this keeps a guessing loop from costing us HMACs and log lines.
@@ -18,7 +18,7 @@ const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 const sign = (token: string, expires: number) =>
   createHmac('sha256', token).update(`ferry-codec-session:${expires}`).digest('base64url');
 
-export const sameSecret = (a: string, b: string) => {
+const sameSecret = (a: string, b: string) => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

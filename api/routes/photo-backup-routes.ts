@@ -17,7 +17,7 @@ import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400 } from '../errors';
 import { errorResponses, ErrorBody, registry, z } from '../openapi';
 
-export interface PhotoBackupRouteSpec {
+interface PhotoBackupRouteSpec {
   source: PhotoSourceKind;
   /** `vk_token` / `ok_token`. */
   tokenField: string;
@@ -193,8 +193,33 @@ function refusedSchedule(err: unknown): never {
   throw new HttpError(400, 'invalid_request', 'Invalid body: schedule', [{ field: 'schedule', message }]);
 }
 
-/** The request and status schemas of a source, registered in the OpenAPI document, and its routes. */
-export function photoBackupApi(spec: PhotoBackupRouteSpec) {
+/** What the OpenAPI document says of each source's own fields. */
+const SOURCE_FIELDS: Record<PhotoSourceKind, Pick<PhotoBackupRouteSpec, 'tokenHelp' | 'userHelp' | 'userExample'>> = {
+  vk: {
+    tokenHelp: "VK user access token; the server's VK_TOKEN when omitted",
+    userHelp: 'VK user id or screen name',
+    userExample: 'durov',
+  },
+  ok: {
+    tokenHelp: "OK user access token; the server's OK_ACCESS_TOKEN when omitted (requests are signed by the worker)",
+    userHelp: 'OK user id (the digits of https://ok.ru/profile/<id>)',
+    userExample: '571000000001',
+  },
+};
+
+function routeSpec(source: PhotoSourceKind): PhotoBackupRouteSpec {
+  const name = `${source[0]!.toUpperCase()}${source.slice(1)}Backup`;
+  return {
+    source,
+    tokenField: `${source}_token`,
+    ...SOURCE_FIELDS[source],
+    requestName: `${name}Request`,
+    statusName: `${name}Status`,
+  };
+}
+
+/** A source's routes; its request and status schemas go in the OpenAPI document. */
+function photoBackupApi(spec: PhotoBackupRouteSpec) {
   const path = `/${spec.source}-backups`;
   const idPattern = new RegExp(`^${spec.source}-backup-[\\w.:-]{1,200}$`);
   const label = PHOTO_SOURCES[spec.source].label;
@@ -244,5 +269,9 @@ export function photoBackupApi(spec: PhotoBackupRouteSpec) {
     });
     return router;
   };
-  return { request, status, routes };
+  return routes;
 }
+
+// Registered in this order, OK first, as the OpenAPI document always listed them.
+export const okBackupRoutes = photoBackupApi(routeSpec('ok'));
+export const vkBackupRoutes = photoBackupApi(routeSpec('vk'));

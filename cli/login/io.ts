@@ -78,3 +78,37 @@ export function expiryFrom(expiresIn: string | number | null | undefined, now = 
   const seconds = Number(expiresIn);
   return Number.isFinite(seconds) && seconds > 0 ? new Date(now + seconds * 1000) : undefined;
 }
+
+/**
+ * Reads what the user pastes and takes the token out of it: one sentence when nothing was pasted
+ * (`again` says what to do), the provider refused, or no token is in it (`noToken`).
+ */
+export async function readPastedToken(
+  io: LoginIO,
+  provider: string,
+  say: { again: string; noToken: string },
+): Promise<{ token: string; params: URLSearchParams }> {
+  const pasted = await io.read();
+  if (!pasted) throw new LoginFailed(`nothing was pasted: ${say.again}`, 'usage');
+  const params = pastedParams(pasted);
+  const refused = refusal(provider, params);
+  if (refused) throw refused;
+  const token = params.get('access_token');
+  if (!token) throw new LoginFailed(say.noToken, 'usage');
+  return { token, params };
+}
+
+/** The implicit flow (VK, OK): the user opens `link`, allows access and pastes the address the provider opens. */
+export async function pasteRedirect(
+  io: LoginIO,
+  flow: { provider: string; link: string; redirectUri: string; command: string },
+): Promise<{ token: string; params: URLSearchParams }> {
+  const { provider } = flow;
+  io.say('Open this link in your browser and allow Ferry to read your photos:');
+  io.say(`  ${flow.link}`);
+  io.say(`Then paste the address of the page ${provider} opens (it starts with ${flow.redirectUri}#access_token=):`);
+  return readPastedToken(io, provider, {
+    again: `run \`${flow.command}\` again and paste the address`,
+    noToken: `the pasted text has no access_token: paste the whole address of the page ${provider} opened after you allowed access`,
+  });
+}

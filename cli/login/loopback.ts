@@ -5,14 +5,14 @@ import { LoginFailed } from './io';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export interface LoopbackRedirect {
+interface LoopbackRedirect {
   /** Resolves with the code once the browser comes back with it and the right state. */
   code: Promise<string>;
   close(): void;
 }
 
 /** Validates the redirect URI: plain http on a loopback address with an explicit port (the app registers it). */
-export function loopbackAddress(redirectUri: string): { host: string; port: number; path: string } {
+function loopbackAddress(redirectUri: string): { host: string; port: number; path: string } {
   const url = new URL(redirectUri);
   if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname) || !url.port) {
     throw new LoginFailed(

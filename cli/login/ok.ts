@@ -6,7 +6,7 @@
 import { signOkRequest } from '../../activities/ok/signature';
 import { requireVars, type Config } from '../../lib/config';
 import { formatTime, saveToken } from '../token-store';
-import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
+import { expiryFrom, LoginFailed, pasteRedirect, type LoginIO } from './io';
 
 const okVars = (config: Config) =>
   requireVars(
@@ -15,7 +15,7 @@ const okVars = (config: Config) =>
     '`ferry login ok` (your OK app: its id, public key and secret key)',
   );
 
-export function okAuthorizeUrl(config: Config): string {
+function okAuthorizeUrl(config: Config): string {
   const { OK_APPLICATION_ID } = okVars(config);
   const url = new URL(`${config.OK_OAUTH_URL.replace(/\/+$/, '')}/oauth/authorize`);
   url.search = new URLSearchParams({
@@ -37,7 +37,7 @@ interface OkUser {
   error_msg?: string;
 }
 
-/** users.getCurrentUser, signed; one sentence for each way OK refuses (error codes: ok-api-notes.md §4.2). */
+/** users.getCurrentUser, signed; one sentence for each way OK refuses (error codes: docs/ok-backup.md#errors). */
 async function tokenOwner(config: Config, token: string): Promise<{ uid: string; name?: string }> {
   const { OK_APPLICATION_KEY, OK_APPLICATION_SECRET_KEY } = okVars(config);
   const body = new URLSearchParams(
@@ -58,7 +58,7 @@ async function tokenOwner(config: Config, token: string): Promise<{ uid: string;
   } catch (err) {
     throw new LoginFailed(`cannot reach OK to check the token: ${(err as Error).message}`, 'unavailable');
   }
-  // Errors come as {error_code, error_msg, error_data}, whatever the HTTP status (ok-api-notes.md §4.1).
+  // Errors come as {error_code, error_msg, error_data}, whatever the HTTP status (docs/ok-backup.md#errors).
   if (answer.error_code !== undefined) {
     const detail = `OK error ${answer.error_code}: ${answer.error_msg ?? ''}`;
     if (answer.error_code === 102)
@@ -76,22 +76,12 @@ async function tokenOwner(config: Config, token: string): Promise<{ uid: string;
 }
 
 export async function loginOk(config: Config, io: LoginIO): Promise<void> {
-  const link = okAuthorizeUrl(config);
-  io.say('Open this link in your browser and allow Ferry to read your photos:');
-  io.say(`  ${link}`);
-  io.say(`Then paste the address of the page OK opens (it starts with ${config.OK_OAUTH_REDIRECT_URI}#access_token=):`);
-  const pasted = await io.read();
-  if (!pasted) throw new LoginFailed('nothing was pasted: run `ferry login ok` again and paste the address', 'usage');
-  const params = pastedParams(pasted);
-  const refused = refusal('OK', params);
-  if (refused) throw refused;
-  const token = params.get('access_token');
-  if (!token) {
-    throw new LoginFailed(
-      'the pasted text has no access_token: paste the whole address of the page OK opened after you allowed access',
-      'usage',
-    );
-  }
+  const { token, params } = await pasteRedirect(io, {
+    provider: 'OK',
+    link: okAuthorizeUrl(config),
+    redirectUri: config.OK_OAUTH_REDIRECT_URI,
+    command: 'ferry login ok',
+  });
   const owner = await tokenOwner(config, token);
   // With LONG_ACCESS_TOKEN OK gives 30 days (auto-extended at most once a day); without it, far less.
   const expiresAt = expiryFrom(params.get('expires_in'));

@@ -4,7 +4,7 @@ import { storedGoogleToken } from '../google-auth';
 import { configDir, formatTime, isExpired, loadToken, NETWORK_NAMES, type TokenNetwork } from '../token-store';
 
 /** The variable a backup prefers over the saved token (cli/tokens.ts). */
-export const OVERRIDES: Record<TokenNetwork, string> = {
+const OVERRIDES: Record<TokenNetwork, string> = {
   vk: 'VK_TOKEN',
   ok: 'OK_ACCESS_TOKEN',
   yandex: 'YANDEX_DISK_TOKEN',

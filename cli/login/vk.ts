@@ -6,14 +6,14 @@ import { APIError } from 'vk-io';
 import { requireVars, type Config } from '../../lib/config';
 import { vkApi } from '../../activities/vk/client';
 import { formatTime, saveToken } from '../token-store';
-import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
+import { expiryFrom, LoginFailed, pasteRedirect, type LoginIO } from './io';
 
 /** The page VK sends Standalone apps' users to with the token in its fragment (dev.vk.com, Implicit Flow). */
-export const VK_REDIRECT_URI = 'https://oauth.vk.com/blank.html';
-/** The API version Ferry's VK client speaks (vk-io's default, the one api-notes.md describes). */
-export const VK_API_VERSION = '5.199';
+const VK_REDIRECT_URI = 'https://oauth.vk.com/blank.html';
+/** The API version Ferry's VK client speaks (vk-io's default). */
+const VK_API_VERSION = '5.199';
 
-export function vkAuthorizeUrl(config: Config): string {
+function vkAuthorizeUrl(config: Config): string {
   const { VK_CLIENT_ID } = requireVars(config, ['VK_CLIENT_ID'], '`ferry login vk` (the id of your VK app)');
   const url = new URL(`${config.VK_OAUTH_URL.replace(/\/+$/, '')}/authorize`);
   url.search = new URLSearchParams({
@@ -57,22 +57,12 @@ async function tokenOwner(config: Config, token: string): Promise<VkUser> {
 }
 
 export async function loginVk(config: Config, io: LoginIO): Promise<void> {
-  const link = vkAuthorizeUrl(config);
-  io.say('Open this link in your browser and allow Ferry to read your photos:');
-  io.say(`  ${link}`);
-  io.say(`Then paste the address of the page VK opens (it starts with ${VK_REDIRECT_URI}#access_token=):`);
-  const pasted = await io.read();
-  if (!pasted) throw new LoginFailed('nothing was pasted: run `ferry login vk` again and paste the address', 'usage');
-  const params = pastedParams(pasted);
-  const refused = refusal('VK', params);
-  if (refused) throw refused;
-  const token = params.get('access_token');
-  if (!token) {
-    throw new LoginFailed(
-      'the pasted text has no access_token: paste the whole address of the page VK opened after you allowed access',
-      'usage',
-    );
-  }
+  const { token, params } = await pasteRedirect(io, {
+    provider: 'VK',
+    link: vkAuthorizeUrl(config),
+    redirectUri: VK_REDIRECT_URI,
+    command: 'ferry login vk',
+  });
   const owner = await tokenOwner(config, token);
   const claimed = params.get('user_id');
   if (claimed && claimed !== String(owner.id)) {

@@ -5,10 +5,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { requireVars, type Config } from '../../lib/config';
 import { formatTime, saveToken, type TokenRecord } from '../token-store';
-import { expiryFrom, LoginFailed, pastedParams, refusal, type LoginIO } from './io';
+import { expiryFrom, LoginFailed, readPastedToken, type LoginIO } from './io';
 import { listenForRedirect } from './loopback';
 
-export const POLYGON_URL = 'https://yandex.ru/dev/disk/poligon/';
+const POLYGON_URL = 'https://yandex.ru/dev/disk/poligon/';
 const CONSENT_TIMEOUT_MS = 5 * 60_000;
 
 interface DiskInfo {
@@ -40,13 +40,10 @@ async function diskOwner(config: Config, token: string): Promise<{ userId?: stri
 
 async function pastedToken(io: LoginIO): Promise<TokenRecord> {
   io.say(`Open ${POLYGON_URL}, sign in, press "Get OAuth token" and paste the token here:`);
-  const pasted = await io.read();
-  if (!pasted) throw new LoginFailed('nothing was pasted: run `ferry login yandex --paste` again', 'usage');
-  const params = pastedParams(pasted);
-  const refused = refusal('Yandex', params);
-  if (refused) throw refused;
-  const token = params.get('access_token');
-  if (!token) throw new LoginFailed('the pasted text is not a Yandex token (y0_…)', 'usage');
+  const { token, params } = await readPastedToken(io, 'Yandex', {
+    again: 'run `ferry login yandex --paste` again',
+    noToken: 'the pasted text is not a Yandex token (y0_…)',
+  });
   // Polygon shows no lifetime; an implicit-flow address carries expires_in.
   return { accessToken: token, expiresAt: expiryFrom(params.get('expires_in')) };
 }

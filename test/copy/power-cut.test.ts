@@ -22,6 +22,7 @@ import { startYandexDiskFake, type YandexDiskFake } from '../../fakes/yandex-dis
 import { startYandexOAuthFake, type YandexOAuthFake } from '../../fakes/yandex-oauth';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { startPowerCutStack, type PowerCutStack } from './power-cut-stack';
+import { cloudSpecs } from './stack';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -132,16 +133,8 @@ async function startRun(): Promise<Run> {
   };
 }
 
-const driveSpec = (rootFolder: string): DestinationSpec => ({
-  cloud: 'google_drive',
-  rootFolder,
-  credentials: { cloud: 'google_drive', refreshToken: googleOAuth.issueTokens().refreshToken },
-});
-const yandexSpec = (rootFolder: string): DestinationSpec => ({
-  cloud: 'yadisk',
-  rootFolder,
-  credentials: { cloud: 'yadisk', token: yandexOAuth.issueTokens().accessToken },
-});
+const driveSpec = (rootFolder: string) => cloudSpecs(googleOAuth, yandexOAuth).driveSpec(rootFolder);
+const yandexSpec = (rootFolder: string) => cloudSpecs(googleOAuth, yandexOAuth).yandexSpec(rootFolder);
 
 /** Cuts the power, brings the stack back, and returns how long after `since` the cut came. */
 async function powerCut(run: Run, since: number): Promise<number> {

@@ -10,6 +10,25 @@ import { startYandexDiskFake } from '../../fakes/yandex-disk';
 import { startYandexOAuthFake } from '../../fakes/yandex-oauth';
 import { testConfig } from '../helpers/config';
 
+/** A root folder at each fake cloud: every spec carries a fresh grant from the cloud's OAuth fake. */
+export function cloudSpecs(
+  googleOAuth: { issueTokens(): { refreshToken: string } },
+  yandexOAuth: { issueTokens(): { accessToken: string } },
+) {
+  return {
+    driveSpec: (rootFolder: string): DestinationSpec => ({
+      cloud: 'google_drive',
+      rootFolder,
+      credentials: { cloud: 'google_drive', refreshToken: googleOAuth.issueTokens().refreshToken },
+    }),
+    yandexSpec: (rootFolder: string): DestinationSpec => ({
+      cloud: 'yadisk',
+      rootFolder,
+      credentials: { cloud: 'yadisk', token: yandexOAuth.issueTokens().accessToken },
+    }),
+  };
+}
+
 export async function startCopyStack(opts: { latencyMs?: number; env?: Record<string, string> } = {}) {
   const googleOAuth = await startGoogleOAuthFake();
   const yandexOAuth = await startYandexOAuthFake();
@@ -32,16 +51,7 @@ export async function startCopyStack(opts: { latencyMs?: number; env?: Record<st
   };
   const config: Config = testConfig(env);
 
-  const driveSpec = (rootFolder: string): DestinationSpec => ({
-    cloud: 'google_drive',
-    rootFolder,
-    credentials: { cloud: 'google_drive', refreshToken: googleOAuth.issueTokens().refreshToken },
-  });
-  const yandexSpec = (rootFolder: string): DestinationSpec => ({
-    cloud: 'yadisk',
-    rootFolder,
-    credentials: { cloud: 'yadisk', token: yandexOAuth.issueTokens().accessToken },
-  });
+  const { driveSpec, yandexSpec } = cloudSpecs(googleOAuth, yandexOAuth);
 
   /** Registers `n` random files on the source and returns their plan items (with size/md5/crc32). */
   const makeFiles = (

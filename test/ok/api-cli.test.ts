@@ -6,30 +6,21 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { saveToken } from '../../cli/token-store';
 import { ANNA_UID } from '../../fakes/ok-world';
 import { testClient } from '../helpers/temporal';
 import { ANNA_REPORT, runCli, startApi, startOkWorld, YANDEX_TOKEN, yandexFolder, type OkWorld } from './harness';
+import { postJson, worldWithApi } from '../helpers/backup-api';
 
 let world: OkWorld;
 let api: string;
-let closeApi: () => void;
-beforeAll(async () => {
-  world = await startOkWorld();
-  ({ url: api, close: closeApi } = await startApi(world));
-});
-afterAll(async () => {
-  closeApi();
-  await world.close();
+worldWithApi(startOkWorld, startApi, (w, url) => {
+  world = w;
+  api = url;
 });
 
-const post = (body: unknown) =>
-  fetch(`${api}/ok-backups`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const post = (body: unknown) => postJson(`${api}/ok-backups`, body);
 
 describe('/ok-backups', () => {
   it('refuses bad requests with a 400 naming each field', async () => {

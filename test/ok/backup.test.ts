@@ -2,24 +2,20 @@
 // report), every album of a 295-photo user (paging), and OK's errors through the CLI and the API —
 // a bad signature, an expired token, a private user — each with its typed reason and exit code.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../lib/photo-naming';
 import { okBackup } from '../../workflows/ok-backup';
 import type { PhotoBackupInput } from '../../lib/jobs/photo-backup';
 import { ANNA_UID, BORIS_UID, SECRET_UID } from '../../fakes/ok-world';
 import { testClient } from '../helpers/temporal';
 import { ANNA_REPORT, runCli, startApi, startOkWorld, YANDEX_TOKEN, yandexFolder, type OkWorld } from './harness';
+import { backupOutcome, worldWithApi } from '../helpers/backup-api';
 
 let world: OkWorld;
 let api: string;
-let closeApi: () => void;
-beforeAll(async () => {
-  world = await startOkWorld();
-  ({ url: api, close: closeApi } = await startApi(world));
-});
-afterAll(async () => {
-  closeApi();
-  await world.close();
+worldWithApi(startOkWorld, startApi, (w, url) => {
+  world = w;
+  api = url;
 });
 
 const yandexTarget = () => ({ cloud: 'yadisk' as const, token: YANDEX_TOKEN });
@@ -36,30 +32,12 @@ async function backup(input: Partial<PhotoBackupInput>) {
   );
 }
 
-interface Status {
-  state: string;
-  reason?: { type: string; message: string };
-  report?: unknown[];
-}
-
-async function viaApi(body: Record<string, unknown>): Promise<Status> {
-  const res = await fetch(`${api}/ok-backups`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }],
-      ok_token: world.ok.validToken,
-      ...body,
-    }),
+const viaApi = (body: Record<string, unknown>) =>
+  backupOutcome(`${api}/ok-backups`, {
+    targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }],
+    ok_token: world.ok.validToken,
+    ...body,
   });
-  expect(res.status).toBe(202);
-  const { status_url } = (await res.json()) as { status_url: string };
-  for (;;) {
-    const status = (await (await fetch(`${api}${status_url}`)).json()) as Status;
-    if (status.state !== 'running') return status;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe('okBackup', () => {
   it('copies the 5 newest personal photos to OK_Images at their largest size, named by likes, with the report', async () => {

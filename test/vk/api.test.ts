@@ -1,28 +1,19 @@
 // POST /vk-backups and GET /vk-backups/{id} over real HTTP: validation naming each field, 202 with a
 // status URL, progress and the report, tokens never echoed, and the routes in /openapi.json.
 import proto from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testClient } from '../helpers/temporal';
 import { startApi, startWorld, YANDEX_TOKEN, type World } from './harness';
+import { postJson, worldWithApi } from '../helpers/backup-api';
 
 let world: World;
 let api: string;
-let closeApi: () => void;
-beforeAll(async () => {
-  world = await startWorld();
-  ({ url: api, close: closeApi } = await startApi(world));
-});
-afterAll(async () => {
-  closeApi();
-  await world.close();
+worldWithApi(startWorld, startApi, (w, url) => {
+  world = w;
+  api = url;
 });
 
-const post = (body: unknown) =>
-  fetch(`${api}/vk-backups`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const post = (body: unknown) => postJson(`${api}/vk-backups`, body);
 
 describe('/vk-backups', () => {
   it('refuses bad requests with a 400 naming each field', async () => {

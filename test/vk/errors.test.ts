@@ -1,44 +1,22 @@
 // Every VK error the backup can meet, through both doors: the CLI's exit code and one-line reason, and
 // the API's state + typed reason. Transient errors (10) are retried until the backup succeeds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, startApi, startWorld, YANDEX_TOKEN, type World } from './harness';
+import { backupOutcome, worldWithApi } from '../helpers/backup-api';
 
 let world: World;
 let api: string;
-let closeApi: () => void;
-beforeAll(async () => {
-  world = await startWorld();
-  ({ url: api, close: closeApi } = await startApi(world));
-});
-afterAll(async () => {
-  closeApi();
-  await world.close();
+worldWithApi(startWorld, startApi, (w, url) => {
+  world = w;
+  api = url;
 });
 
-interface Status {
-  state: string;
-  reason?: { type: string; message: string };
-  report?: unknown[];
-}
-
-async function viaApi(body: Record<string, unknown>): Promise<Status> {
-  const res = await fetch(`${api}/vk-backups`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }],
-      vk_token: world.vk.validToken,
-      ...body,
-    }),
+const viaApi = (body: Record<string, unknown>) =>
+  backupOutcome(`${api}/vk-backups`, {
+    targets: [{ cloud: 'yadisk', token: YANDEX_TOKEN }],
+    vk_token: world.vk.validToken,
+    ...body,
   });
-  expect(res.status).toBe(202);
-  const { status_url } = (await res.json()) as { status_url: string };
-  for (;;) {
-    const status = (await (await fetch(`${api}${status_url}`)).json()) as Status;
-    if (status.state !== 'running') return status;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 const CASES = [
   { name: 'private profile (30)', user: 'private.person', type: 'AccessDenied', exit: 4, reason: /private profile/ },

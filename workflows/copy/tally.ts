@@ -2,7 +2,7 @@
 import type { CopyItemResult, CopyProgress } from '../../lib/jobs/copy-to-cloud';
 
 /** The summary keeps at most this many failed/renamed items; the full report is in PostgreSQL. */
-export const MAX_LISTED = 1000;
+const MAX_LISTED = 1000;
 
 export interface Tally {
   copied: number;
