@@ -13,13 +13,8 @@ import {
   type ScheduleExecutionResult,
   type ScheduleSummary,
 } from '@temporalio/client';
-import {
-  DEFAULT_COUNT,
-  PHOTO_BACKUP_WORKFLOW_TYPES,
-  PHOTO_SOURCES,
-  type PhotoBackupInput,
-  type PhotoSourceKind,
-} from '../lib/jobs/photo-backup';
+import type { PhotoBackupInput, PhotoSourceKind } from '../lib/jobs/photo-backup';
+import { DEFAULT_COUNT, PHOTO_BACKUP_WORKFLOW_TYPES, PHOTO_SOURCES } from '../lib/jobs/photo-backup';
 
 export type BackupScheduleSpec = { every: string } | { cron: string };
 

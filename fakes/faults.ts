@@ -152,6 +152,18 @@ export class FaultInjector {
    * act on the body are left to the upload route, as `bodyFault`; without, any drop drops at once.
    * `latencyMs`: every request waits that long first (a slow backend).
    */
+  /** A cloud fake's handler starts here: the request logged (its status too), then its faults played. */
+  async admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: StatusAnswer,
+    options: { bodyFaults?: boolean; latencyMs?: number } = {},
+  ): Promise<{ url: URL; entry: LoggedRequest; answered: boolean; bodyFault?: Fault }> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const entry = this.enter(req, url, res);
+    return { url, entry, ...(await this.play(req, url, entry, answer, options)) };
+  }
+
   async play(
     req: IncomingMessage,
     url: URL,

@@ -142,17 +142,14 @@ export async function startDriveFake(options: DriveFakeOptions = {}) {
   }
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const q = queryObject(url);
-    const entry = faults.enter(req, url, res);
-    const { answered, bodyFault } = await faults.play(
+    const { url, entry, answered, bodyFault } = await faults.admit(
       req,
-      url,
-      entry,
+      res,
       (f, headers) => googleError(res, f.status, f.reason, f.message, headers),
       { bodyFaults: true, latencyMs: options.latencyMs },
     );
     if (answered) return;
+    const q = queryObject(url);
     const path = url.pathname;
     const uploadId = q.upload_id;
 

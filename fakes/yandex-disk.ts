@@ -215,17 +215,14 @@ export async function startYandexDiskFake(options: YandexDiskFakeOptions = {}) {
   }
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const q = queryObject(url);
-    const entry = faults.enter(req, url, res);
-    const { answered, bodyFault } = await faults.play(
+    const { url, entry, answered, bodyFault } = await faults.admit(
       req,
-      url,
-      entry,
+      res,
       (f, headers) => yaError(res, f.reason ?? ERROR_BY_STATUS[f.status] ?? 'InternalServerError', f.message, headers),
       { bodyFaults: true, latencyMs: options.latencyMs },
     );
     if (answered) return;
+    const q = queryObject(url);
     settle();
     const route = url.pathname;
 
