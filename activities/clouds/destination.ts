@@ -103,6 +103,8 @@ export interface ProbeResult {
  * destination's own probe would, without a request each (rclone's way: list a folder once).
  */
 export interface FolderIndex {
+  /** How many files it holds (what a worker's listings are bounded by). */
+  readonly files: number;
   probe(name: string, item: CopyPlanItem): Promise<ProbeResult>;
   /** A name about to be uploaded to: later probes of this index see it as held by another file. */
   claim(name: string): void;

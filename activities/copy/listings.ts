@@ -16,16 +16,19 @@ import { BoundedCache } from '../../lib/bounded-cache';
 import type { Destination, FolderIndex, FolderRef, ProbeResult } from '../clouds/destination';
 
 /**
- * Pages whose listings a worker keeps: one copy runs one page at a time, so this is how many copies at
- * once on one worker keep theirs. A page keeps the listing of every folder it touches (500 items may
- * span 500 folders, a plan that lists its albums interleaved): a bound below that would evict the
- * listings its own later batches need, and every photo would cost a probe of its own again. A listing
- * holds its folder's names and tags (~200 bytes a file).
+ * What a worker's listings may hold in all, in files listed (~200 bytes each: ~20 MB). A page keeps the
+ * listing of every folder it touches (500 items may span 500 folders: a plan that lists its albums
+ * interleaved), or its later batches would list again and every photo cost a probe of its own; the
+ * listings of earlier pages (other copies on this worker, or pages that have finished) go first, oldest
+ * first, once the total is over. A bound in listings instead of files grew with the folders: a 50,000-photo
+ * gallery's albums fill as it copies, and so did the worker.
  */
-const MAX_PAGES_LISTED = 4;
+export const MAX_LISTED_FILES = 100_000;
 const MAX_FOLDERS_PER_PAGE = 500;
 
 export interface SharedListing {
+  /** Files the listing holds. */
+  readonly files: number;
   probe(name: string, item: CopyPlanItem): Promise<ProbeResult>;
   /** `name` is about to be uploaded to for `key`. */
   claim(name: string, key: string): void;
@@ -36,6 +39,7 @@ export interface SharedListing {
 function shared(index: FolderIndex): SharedListing {
   const keys = new Set<string>();
   return {
+    files: index.files,
     probe: (name, item) => index.probe(name, item),
     claim(name, key) {
       keys.add(key);
@@ -45,15 +49,47 @@ function shared(index: FolderIndex): SharedListing {
   };
 }
 
-/** The worker's listings, by scope (plan and page), account and folder; a finished page's go first. */
-export function createListings(maxPages = MAX_PAGES_LISTED) {
-  const pages = new BoundedCache<BoundedCache<Promise<SharedListing>>>(maxPages);
+interface PageListings {
+  scope: string;
+  folders: BoundedCache<Promise<SharedListing>>;
+  files: number;
+}
+
+/** The worker's listings, by scope (plan and page), account and folder; earlier pages' go first. */
+export function createListings(maxFiles = MAX_LISTED_FILES) {
+  // Insertion order is age.
+  const pages = new Map<string, PageListings>();
+  let total = 0;
+  const count = (page: PageListings, files: number) => {
+    if (pages.get(page.scope) !== page) return;
+    page.files += files;
+    total += files;
+    for (const [scope, older] of pages) {
+      if (total <= maxFiles || older === page) break;
+      pages.delete(scope);
+      total -= older.files;
+    }
+  };
   return {
     /** Undefined when the destination cannot list a folder. A failed listing is not kept: the next caller lists again. */
     of(dest: Destination, account: string, scope: string, relDir: string, folder: FolderRef) {
       if (!dest.listFolder) return undefined;
-      const page = pages.getOrCreate(scope, () => new BoundedCache(MAX_FOLDERS_PER_PAGE));
-      return page.getOrCreate(`${account}\0${relDir}`, () => dest.listFolder!(folder).then(shared));
+      let page = pages.get(scope);
+      if (!page) {
+        page = { scope, folders: new BoundedCache(MAX_FOLDERS_PER_PAGE), files: 0 };
+        pages.set(scope, page);
+      }
+      const listed = page;
+      return page.folders.getOrCreate(`${account}\0${relDir}`, () =>
+        dest.listFolder!(folder).then((index) => {
+          count(listed, index.files);
+          return shared(index);
+        }),
+      );
+    },
+    /** Files listed in all (what the bound counts). */
+    get files() {
+      return total;
     },
   };
 }

@@ -184,6 +184,7 @@ export function createGoogleDriveDestination(
     const files = await list(inFolder(folder));
     const names = new Set(files.map((f) => f.name.toLowerCase()));
     return {
+      files: files.length,
       probe(name, item) {
         const hits = files.filter(
           (f) => f.appProperties?.ferryKey === item.key || f.name.toLowerCase() === name.toLowerCase(),

@@ -179,6 +179,7 @@ export function createYandexDiskDestination(
       if (items.length < LIST_PAGE) break;
     }
     return {
+      files: byName.size,
       probe: (name, item) => scan(folder, name, item, (candidate) => byName.get(candidate)),
       claim(name) {
         if (!byName.has(name)) byName.set(name, { name, path: `${folder.id}/${name}`, type: 'file' });
