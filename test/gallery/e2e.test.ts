@@ -5,10 +5,8 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
 import { workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { FerryCloudType, FerryJob, FerryStatus } from '../../lib/search-attributes';
-import { withWorker } from '../helpers/temporal';
 import type { GalleryEntry } from '../../fakes/gallery';
 import {
   archive,
@@ -19,6 +17,7 @@ import {
   photos,
   start,
   startStack,
+  withStackWorker,
   status,
   SUCCESS,
   waitForState,
@@ -31,15 +30,7 @@ beforeAll(async () => {
   stack = await startStack({ DRIVE_RESUMABLE_CUTOFF: '1024' });
 });
 
-const worker = <T>(fn: () => Promise<T>) =>
-  withWorker(
-    {
-      activities: createActivities({ config: stack.config, logger: stack.logger, pool: stack.pool }),
-      taskQueue: stack.taskQueue,
-      config: stack.config,
-    },
-    fn,
-  );
+const worker = <T>(fn: () => Promise<T>) => withStackWorker(stack, fn);
 
 /** Runs one request from POST to the final state; returns its id and final status. */
 async function runArchive(entries: GalleryEntry[], payload: Record<string, unknown>, finalStates = ['done']) {

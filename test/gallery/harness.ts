@@ -12,7 +12,8 @@ import { createLogger, type Logger } from '../../lib/logger';
 import type { Tracing } from '../../lib/tracing';
 import { freePort } from '../../dev/ports';
 import { testConfig } from '../helpers/config';
-import { testClient, uniqueTaskQueue } from '../helpers/temporal';
+import { createActivities } from '../../activities';
+import { testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startGalleryFake, type GalleryEntry, type GalleryFake } from '../../fakes/gallery';
 import { startDriveFake, type DriveFake } from '../../fakes/google-drive';
 import { startGoogleOAuthFake, type GoogleOAuthFake } from '../../fakes/google-oauth';
@@ -45,6 +46,12 @@ export interface Stack {
   drive: DriveFake;
   disk: YandexDiskFake;
   taskQueue: string;
+}
+
+/** Runs `fn` with a worker of every activity on the stack's task queue (traced when `tracing` is given). */
+export function withStackWorker<T>(stack: Stack, fn: () => Promise<T>, tracing?: Tracing): Promise<T> {
+  const activities = createActivities({ config: stack.config, logger: stack.logger, pool: stack.pool });
+  return withWorker({ activities, taskQueue: stack.taskQueue, config: stack.config, ...(tracing && { tracing }) }, fn);
 }
 
 export async function startStack(

@@ -2,11 +2,9 @@
 // GOOGLE_REVOKE_URL; Yandex: the device-bound token at /revoke_token), whether the copy succeeded or the
 // listing failed, and the gallery's name never becomes a plaintext search attribute.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
 import { revokeGrant } from '../../activities/gallery/revoke';
 import { workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { FerryCloudType, FerryJob } from '../../lib/search-attributes';
-import { withWorker } from '../helpers/temporal';
 import {
   archive,
   body,
@@ -15,6 +13,7 @@ import {
   photos,
   start,
   startStack,
+  withStackWorker,
   SUCCESS,
   waitForState,
   type Stack,
@@ -25,15 +24,7 @@ beforeAll(async () => {
   stack = await startStack();
 });
 
-const worker = <T>(fn: () => Promise<T>) =>
-  withWorker(
-    {
-      activities: createActivities({ config: stack.config, logger: stack.logger, pool: stack.pool }),
-      taskQueue: stack.taskQueue,
-      config: stack.config,
-    },
-    fn,
-  );
+const worker = <T>(fn: () => Promise<T>) => withStackWorker(stack, fn);
 
 async function transfer(payload: Record<string, unknown>, listed = true) {
   const a = archive();

@@ -7,7 +7,6 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { SpanKind } from '@opentelemetry/api';
 import { TRACE_HEADER as TEMPORAL_TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
 import { authorizeUpdate, workflowIdOf } from '../../lib/jobs/cloud-archive';
 import { installTracing } from '../../lib/tracing';
 import { TRACE_HEADER } from '../../workflows/tracing';
@@ -20,6 +19,7 @@ import {
   photos,
   start,
   startStack,
+  withStackWorker,
   SUCCESS,
   waitForState,
   type Stack,
@@ -34,16 +34,7 @@ beforeAll(async () => {
   stack = await startStack({}, { tracing });
 });
 
-const worker = <T>(fn: () => Promise<T>) =>
-  withWorker(
-    {
-      activities: createActivities({ config: stack.config, logger: stack.logger, pool: stack.pool }),
-      taskQueue: stack.taskQueue,
-      config: stack.config,
-      tracing,
-    },
-    fn,
-  );
+const worker = <T>(fn: () => Promise<T>) => withStackWorker(stack, fn, tracing);
 
 /** The finished spans as a tree: children of a span by name, a span's parent. */
 function tree(spans: ReadableSpan[]) {
